@@ -1,0 +1,162 @@
+"""The `articles` command: serve the API, import files, migrate the database."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from app import migrate
+from app.db import make_engine
+from app.importer.load import ImportReport, import_paths
+from app.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="Curated Articles: import front-matter article files and serve them as a REST API.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Bring the database (DATABASE_URL) to the newest schema."""
+    settings = load_settings()
+    migrate.upgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
+) -> None:
+    """Take the database (DATABASE_URL) back to an older schema."""
+    settings = load_settings()
+    migrate.downgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision and the newest one shipped."""
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        current = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    head = migrate.head_revision(settings.database_url)
+    typer.echo(f"current: {current or 'empty'}  head: {head}")
+
+
+@app.command("import")
+def import_command(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Article files and folders (searched recursively).")
+    ],
+    prune: Annotated[
+        bool, typer.Option(help="Remove articles whose file is gone from the given folders.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Import nothing at all if any file is rejected.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    max_file_bytes: Annotated[
+        int | None,
+        typer.Option(min=1, help="Reject files larger than this [default: IMPORT_MAX_FILE_BYTES]."),
+    ] = None,
+) -> None:
+    """Import article files into the database in one transaction.
+
+    Exit status: 0 when every file was imported or unchanged, 1 when any file was rejected.
+    """
+    settings = load_settings()
+    migrate.upgrade(settings.database_url)
+    report = _run_import(settings, paths, prune, strict, max_file_bytes, as_json)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
+    raise typer.Exit(code=1 if report.rejected else 0)
+
+
+def _run_import(
+    settings: Settings,
+    paths: list[Path],
+    prune: bool,
+    strict: bool,
+    max_file_bytes: int | None,
+    quiet: bool,
+) -> ImportReport:
+    engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    limit = max_file_bytes or settings.import_max_file_bytes
+    try:
+        if quiet or not err.is_terminal:
+            return import_paths(engine, paths, max_file_bytes=limit, prune=prune, strict=strict)
+        with Progress(
+            TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("import", total=None)
+            return import_paths(
+                engine, paths, max_file_bytes=limit, prune=prune, strict=strict,
+                on_start=lambda total: progress.update(task, total=total),
+                on_progress=lambda done: progress.advance(task, done),
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def _print_report(report: ImportReport) -> None:
+    for rejection in report.rejected:
+        typer.echo(f"rejected {rejection}", err=True)
+    summary = (
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed, {len(report.rejected)} rejected"
+    )
+    if not report.committed:
+        typer.echo(f"{summary}; nothing was written (--strict)")
+    elif not report.changed:
+        typer.echo(f"{summary}; nothing to write, the database is up to date")
+    else:
+        typer.echo(summary)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Upgrade the database before serving.")
+    ] = True,
+) -> None:
+    """Serve the API with uvicorn (the database is upgraded to the newest schema first)."""
+    import uvicorn
+
+    settings = load_settings()
+    if migrate_first:
+        migrate.upgrade(settings.database_url)
+    uvicorn.run(
+        "app.main:create_app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        server_header=False,
+        log_level="info",
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(app())

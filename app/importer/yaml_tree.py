@@ -1,0 +1,145 @@
+"""Safe, bounded conversion of a YAML document into JSON-compatible Python values.
+
+PyYAML's C composer builds the node tree; we construct the values ourselves instead of with
+`yaml.CSafeLoader`'s constructor so that:
+- text fields keep the text that was written (`title: 2020-01-01` stays a string, not a date),
+- no value outside JSON is produced (timestamps and non-finite floats keep their text),
+- duplicate keys are an error instead of a silent overwrite,
+- alias bombs and absurd nesting are refused after a fixed budget of nodes and depth.
+"""
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+JSONValue = Any
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP = (
+    _TAG + "str",
+    _TAG + "null",
+    _TAG + "bool",
+    _TAG + "int",
+    _TAG + "float",
+    _TAG + "timestamp",
+)
+# Scalar tags that are kept as their text; anything else (e.g. `!python/object`) is refused.
+_TEXT_TAGS = {_STR, _TIMESTAMP, _TAG + "binary", _TAG + "value", _TAG + "merge", _TAG + "yaml"}
+_COLLECTION_TAGS = {_TAG + "map", _TAG + "seq", _TAG + "omap", _TAG + "pairs", _TAG + "set"}
+
+# Keys whose scalar values are always taken as written, whatever YAML would make of them.
+TEXT_KEYS = frozenset(
+    {
+        "category", "title", "excerpt", "publishedDateTime", "originalUrl", "webUrl",
+        "ampWebUrl", "cdnAmpWebUrl", "type", "secured", "featuredContent", "name", "domain",
+        "url", "topics",
+    }
+)  # fmt: skip
+
+MAX_NODES = 50_000
+MAX_DEPTH = 50
+
+_scalars = SafeConstructor()
+
+
+class YAMLTreeError(ValueError):
+    """The document cannot be turned into JSON-compatible values; `line` is 1-based."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Document:
+    """A converted document and the line (1-based, in the YAML text) of each mapping value."""
+
+    value: JSONValue
+    lines: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def line_of(self, container: dict[str, Any], key: str) -> int | None:
+        """Return the line of `container[key]`, if it came from this document."""
+        return self.lines.get((id(container), key))
+
+
+def compose(text: str) -> Node | None:
+    """Parse YAML text into a node tree (one document).
+
+    Raises:
+        yaml.YAMLError: the text is not one well-formed YAML document.
+    """
+    return yaml.compose(text, Loader=_Loader)  # type: ignore[no-any-return]
+
+
+def to_document(node: Node | None) -> Document:
+    """Convert a node tree into plain values.
+
+    Raises:
+        YAMLTreeError: unsupported tag, duplicate or complex key, too many nodes or too deep.
+    """
+    doc = Document(value=None)
+    if node is None:
+        return doc
+    budget = [MAX_NODES]
+    doc.value = _convert(node, doc, budget, 0, as_text=False)
+    return doc
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _convert(node: Node, doc: Document, budget: list[int], depth: int, as_text: bool) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YAMLTreeError(
+            f"document too large: more than {MAX_NODES} values (alias expansion?)", _line(node)
+        )
+    if depth > MAX_DEPTH:
+        raise YAMLTreeError(f"document nested deeper than {MAX_DEPTH} levels", _line(node))
+    if isinstance(node, ScalarNode):
+        return _scalar(node, as_text)
+    if node.tag not in _COLLECTION_TAGS:
+        raise YAMLTreeError(f"unsupported YAML tag {node.tag!r}", _line(node))
+    if isinstance(node, SequenceNode):
+        return [_convert(item, doc, budget, depth + 1, as_text) for item in node.value]
+    if isinstance(node, MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise YAMLTreeError("a mapping key must be plain text", _line(key_node))
+            key = str(key_node.value)
+            if key in result:
+                raise YAMLTreeError(f"duplicate key {key!r}", _line(key_node))
+            text_value = as_text or key in TEXT_KEYS
+            result[key] = _convert(value_node, doc, budget, depth + 1, text_value)
+            doc.lines[(id(result), key)] = _line(value_node)
+        return result
+    raise YAMLTreeError(f"unsupported YAML node {node.id!r}", _line(node))
+
+
+def _scalar(node: ScalarNode, as_text: bool) -> Any:
+    tag = node.tag
+    if tag == _NULL:
+        return None
+    if as_text or tag in _TEXT_TAGS:
+        return str(node.value)
+    if tag == _BOOL:
+        return _scalars.construct_yaml_bool(node)
+    if tag == _INT:
+        return _scalars.construct_yaml_int(node)
+    if tag == _FLOAT:
+        number = _scalars.construct_yaml_float(node)
+        # JSON has no inf or nan: keep what was written rather than invent a number.
+        return number if math.isfinite(number) else str(node.value)
+    raise YAMLTreeError(f"unsupported YAML tag {tag!r}", _line(node))
