@@ -157,3 +157,13 @@ class RelatedLink(SQLModel, table=True):
     provider_name: str | None = Field(default=None, sa_column=Column(Text))
     provider_domain: str | None = Field(default=None, sa_column=Column(Text))
     images: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+# Core table handles, for the bulk statements of the importer and the read services.
+provider_table = Provider.__table__  # type: ignore[attr-defined]
+topic_table = Topic.__table__  # type: ignore[attr-defined]
+article_table = Article.__table__  # type: ignore[attr-defined]
+source_table = ArticleSource.__table__  # type: ignore[attr-defined]
+article_topic_table = ArticleTopic.__table__  # type: ignore[attr-defined]
+image_table = Image.__table__  # type: ignore[attr-defined]
+related_table = RelatedLink.__table__  # type: ignore[attr-defined]

@@ -13,6 +13,14 @@ from yaml.nodes import ScalarNode
 
 from app.importer.yaml_tree import Document, YAMLTreeError, compose, to_document
 
+# Front-matter keys the API names; every other key is served as `extra`. All are kept.
+KNOWN_KEYS = frozenset(
+    {
+        "category", "title", "excerpt", "publishedDateTime", "originalUrl", "webUrl",
+        "ampWebUrl", "cdnAmpWebUrl", "type", "quality", "heat", "published", "featuredContent",
+        "provider", "topics", "images", "related", "secured",
+    }
+)  # fmt: skip
 _DELIMITER = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
 _INT64 = 2**63
 
@@ -258,6 +266,8 @@ class _Fields:
             raise ArticleRejected("no publishedDateTime: every article needs a publication time")
         published_at = self.moment(fm, "publishedDateTime")
         assert published_at is not None
+        for key in ("category", "featuredContent", "secured"):
+            self.text(fm, key)
         return ParsedArticle(
             slug=slug,
             title=title,

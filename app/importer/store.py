@@ -10,15 +10,13 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from app.importer.parse import ParsedArticle
-from app.models import Article, ArticleSource, ArticleTopic, Image, Provider, RelatedLink, Topic
-
-article_t = Article.__table__  # type: ignore[attr-defined]
-source_t = ArticleSource.__table__  # type: ignore[attr-defined]
-link_t = ArticleTopic.__table__  # type: ignore[attr-defined]
-image_t = Image.__table__  # type: ignore[attr-defined]
-related_t = RelatedLink.__table__  # type: ignore[attr-defined]
-provider_t = Provider.__table__  # type: ignore[attr-defined]
-topic_t = Topic.__table__  # type: ignore[attr-defined]
+from app.models import article_table as article_t
+from app.models import article_topic_table as link_t
+from app.models import image_table as image_t
+from app.models import provider_table as provider_t
+from app.models import related_table as related_t
+from app.models import source_table as source_t
+from app.models import topic_table as topic_t
 
 # Large enough to amortize a round trip, small enough for any engine's parameter limit.
 LOOKUP_BATCH = 500

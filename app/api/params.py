@@ -1,0 +1,121 @@
+"""Query parameters shared by every article list, with their OpenAPI descriptions."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from app.services.articles import SORTS, ArticleFilters, Sort, TimeBound, parse_time_bound
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 25
+
+Limit = Annotated[
+    int,
+    Query(ge=1, le=MAX_LIMIT, description=f"Items per page (1..{MAX_LIMIT}).", examples=[25]),
+]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=1000,
+        description="Opaque position from a previous answer's `nextCursor`.",
+        examples=["WyJuZXdlc3QiLFsiMjAyMC0wNi0xN1QxOTowMjowMCIsIjAwMF8yOWFlZDI3ODg2MjdjNDhjIl1d"],
+    ),
+]
+SortParam = Annotated[
+    Sort,
+    Query(
+        description="`newest` (default), `oldest`, `quality` or `heat` (highest first; articles "
+        "without the field last). Ties break by time, then slug.",
+        examples=list(SORTS),
+    ),
+]
+
+
+def _bound(value: str | None, parameter: str, *, upper: bool) -> TimeBound | None:
+    return None if value is None else parse_time_bound(value, parameter, upper=upper)
+
+
+def article_filters(
+    topic: Annotated[
+        list[str] | None,
+        Query(
+            description="Topic slug or name; repeat for any of several.",
+            examples=["computer-vision"],
+        ),
+    ] = None,
+    provider: Annotated[
+        list[str] | None,
+        Query(description="Provider domain; repeat for any of several.", examples=["forbes.com"]),
+    ] = None,
+    type: Annotated[  # noqa: A002 - the public parameter name
+        list[str] | None,
+        Query(description="Article type, e.g. `article`; repeat for any of several.", examples=["article"]),
+    ] = None,
+    published: Annotated[
+        bool | None,
+        Query(
+            description="`true` or `false`. Articles whose file has no `published` match neither.",
+            examples=[True],
+        ),
+    ] = None,
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            description="Earliest publication time, inclusive: an ISO date (whole UTC day) or "
+            "date-time (an offset is honoured; none means UTC).",
+            examples=["2020-06-01"],
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(
+            description="Latest publication time, inclusive: an ISO date (the whole UTC day) or "
+            "date-time.",
+            examples=["2020-06-30"],
+        ),
+    ] = None,
+    min_quality: Annotated[
+        int | None,
+        Query(description="Lowest quality, inclusive. Articles without quality never match.", examples=[50]),
+    ] = None,
+    max_quality: Annotated[
+        int | None,
+        Query(description="Highest quality, inclusive. Articles without quality never match.", examples=[100]),
+    ] = None,
+) -> ArticleFilters:
+    """Collect the list filters; the service checks they are consistent."""
+    return ArticleFilters(
+        topics=tuple(topic or ()),
+        providers=tuple(provider or ()),
+        types=tuple(type or ()),
+        published=published,
+        published_from=_bound(from_, "from", upper=False),
+        published_to=_bound(to, "to", upper=True),
+        min_quality=min_quality,
+        max_quality=max_quality,
+    )
+
+
+@dataclass(frozen=True)
+class ArticleListQuery:
+    """Everything an article list request asks for."""
+
+    filters: ArticleFilters
+    sort: Sort
+    limit: int
+    cursor: str | None
+
+
+def article_list_query(
+    filters: Annotated[ArticleFilters, Depends(article_filters)],
+    sort: SortParam = "newest",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> ArticleListQuery:
+    """Collect filters, sort and paging of an article list."""
+    return ArticleListQuery(filters=filters, sort=sort, limit=limit, cursor=cursor)
+
+
+ListQuery = Annotated[ArticleListQuery, Depends(article_list_query)]

@@ -1,0 +1,144 @@
+"""Domain errors, and the one place that turns every error into an RFC 9457 problem answer."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+logger = logging.getLogger("app.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """Base of the errors services raise; each maps to one HTTP status."""
+
+    status = 500
+    kind = "internal-error"
+    title = "Internal Server Error"
+
+    def __init__(self, detail: str, parameter: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.parameter = parameter
+
+
+class NotFound(DomainError):
+    """The slug, topic or provider named in the path does not exist."""
+
+    status = 404
+    kind = "not-found"
+    title = "Not Found"
+
+
+class InvalidParameter(DomainError):
+    """A request parameter has a value the API cannot use."""
+
+    status = 422
+    kind = "invalid-parameter"
+    title = "Invalid Parameter"
+
+
+class Unavailable(DomainError):
+    """The database does not answer."""
+
+    status = 503
+    kind = "unavailable"
+    title = "Service Unavailable"
+
+
+def problem(
+    status: int,
+    kind: str,
+    title: str,
+    detail: str,
+    instance: str,
+    **extra: Any,
+) -> JSONResponse:
+    """Build an `application/problem+json` answer."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{kind}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    body.update({key: value for key, value in extra.items() if value is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _describe_validation_error(error: dict[str, Any]) -> tuple[str | None, str]:
+    location = [str(part) for part in error.get("loc", ())]
+    parameter = location[1] if len(location) > 1 else None
+    message = str(error.get("msg", "invalid value"))
+    if "input" in error and parameter is not None and error.get("type") != "missing":
+        return parameter, f"{parameter}: {message} (got {error['input']!r})"
+    return parameter, f"{parameter or 'request'}: {message}"
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return problem(
+        exc.status, exc.kind, exc.title, exc.detail, request.url.path, parameter=exc.parameter
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    described = [_describe_validation_error(error) for error in exc.errors()]
+    parameter, detail = described[0] if described else (None, "invalid request")
+    return problem(
+        422,
+        InvalidParameter.kind,
+        InvalidParameter.title,
+        detail,
+        request.url.path,
+        parameter=parameter,
+        errors=[{"parameter": p, "detail": d} for p, d in described],
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    kinds = {404: "not-found", 405: "method-not-allowed"}
+    response = problem(
+        exc.status_code,
+        kinds.get(exc.status_code, f"http-{exc.status_code}"),
+        _reason(exc.status_code),
+        str(exc.detail),
+        request.url.path,
+    )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    # Logged in full for the operator; the client learns only that it failed.
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        500,
+        DomainError.kind,
+        DomainError.title,
+        "The server failed to answer this request; the error has been logged.",
+        request.url.path,
+    )
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every error answer a problem+json document and never leak a stack trace."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,50 @@
+"""Build the FastAPI application: routers, error handlers, offline docs. No routes here."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from app.api.routes import articles, health, providers, topics
+from app.db import make_engine
+from app.errors import install_error_handlers
+from app.settings import Settings, load_settings
+
+DESCRIPTION = """
+A read-only API over a curated collection of news articles, imported from Markdown files
+with YAML front matter (the format Smartable AI published its news in).
+
+* Field names follow the files (`publishedDateTime`, `webUrl`, ...); times are UTC.
+* Lists are paged with opaque cursors: follow `nextCursor` (or the `Link` header).
+* Errors are `application/problem+json` documents (RFC 9457) naming the offending parameter.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The API for the database `settings.database_url`."""
+    engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    # Docs assets (Swagger UI, ReDoc) come from the installed package, never from a CDN.
+    app: FastAPI = FastAPIOffline(
+        title="Curated Articles API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in (articles.router, topics.router, providers.router, health.router):
+        app.include_router(router)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """Factory for uvicorn: the app configured from the environment."""
+    return create_app(load_settings())

@@ -1,0 +1,151 @@
+"""Wire shapes of the API. Field names follow the source files (camelCase)."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+
+def format_utc(moment: datetime) -> str:
+    """Render a UTC datetime (naive or aware) as ISO 8601 with a `Z`."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds" if not moment.microsecond else "microseconds") + "Z"
+
+
+UTCDateTime = Annotated[
+    datetime,
+    PlainSerializer(format_utc, return_type=str),
+    Field(examples=["2020-06-17T19:02:00Z"]),
+]
+
+
+class Schema(BaseModel):
+    """Base of every wire shape: camelCase on the wire, snake_case in Python."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class ProviderRef(Schema):
+    name: str | None = Field(description="Provider name as the article's file gives it.")
+    domain: str | None = Field(description="Provider domain (lower case), its key.")
+
+
+class ImageOut(Schema):
+    url: str | None
+    width: int | None
+    height: int | None
+    is_cached: bool | None
+    title: str | None
+
+
+class ArticleSummary(Schema):
+    """An article as lists show it."""
+
+    slug: str = Field(description="File name without extension; the article's key.")
+    title: str
+    excerpt: str | None
+    published_date_time: UTCDateTime
+    web_url: str | None
+    amp_web_url: str | None
+    cdn_amp_web_url: str | None
+    original_url: str | None
+    type: str | None
+    quality: int | None
+    heat: int | None
+    published: bool | None
+    provider: ProviderRef | None
+    topics: list[str] = Field(description="Topic names, in the file's order.")
+    images: list[ImageOut]
+
+
+class ProviderDetail(ProviderRef):
+    images: list[dict[str, Any]] = Field(description="Provider logos, as the file gives them.")
+
+
+class RelatedOut(Schema):
+    """A related link as the article's file lists it."""
+
+    title: str | None
+    excerpt: str | None
+    published_date_time: UTCDateTime | None
+    web_url: str | None
+    amp_web_url: str | None
+    cdn_amp_web_url: str | None
+    type: str | None
+    quality: int | None
+    provider: ProviderRef | None
+    images: list[dict[str, Any]]
+    article: str | None = Field(
+        description="Slug of the imported article with this webUrl, or null if none is imported."
+    )
+
+
+class ArticleDetail(ArticleSummary):
+    """The whole article: everything its file said."""
+
+    provider: ProviderDetail | None  # type: ignore[assignment]
+    category: str | None
+    featured_content: str | None
+    secured: str | None
+    body: str = Field(description="Text after the front matter, as written (often empty).")
+    related: list[RelatedOut]
+    extra: dict[str, Any] = Field(
+        description="Front-matter keys this API does not name, kept as written."
+    )
+
+
+class ArticlePage(Schema):
+    items: list[ArticleSummary]
+    total: int = Field(description="Number of articles matching the filters (all pages).")
+    limit: int
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+class RelatedList(Schema):
+    items: list[RelatedOut]
+
+
+class TopicOut(Schema):
+    slug: str
+    name: str
+    article_count: int
+    latest_published_date_time: UTCDateTime | None
+
+
+class TopicList(Schema):
+    items: list[TopicOut]
+    total: int
+
+
+class ProviderOut(Schema):
+    domain: str
+    name: str | None
+    images: list[dict[str, Any]]
+    article_count: int
+
+
+class ProviderPage(Schema):
+    items: list[ProviderOut]
+    total: int
+    limit: int
+    next_cursor: str | None
+
+
+class Health(Schema):
+    status: str = Field(examples=["ok"])
+    database: str = Field(examples=["ok"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document (application/problem+json)."""
+
+    type: str = Field(examples=["/problems/invalid-parameter"])
+    title: str = Field(examples=["Invalid Parameter"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["limit: Input should be greater than or equal to 1 (got '0')"])
+    instance: str = Field(examples=["/articles"])
+    parameter: str | None = Field(default=None, examples=["limit"])

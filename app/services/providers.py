@@ -1,0 +1,55 @@
+"""Reading providers, most articles first, with their counters (maintained by the importer)."""
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from app.errors import NotFound
+from app.models import provider_table
+from app.schemas import ProviderOut, ProviderPage
+from app.services import keyset
+from app.services.keyset import Key
+
+p = provider_table
+SORT = "articles"
+KEYS = [Key(p.c.article_count, descending=True, kind=int), Key(p.c.domain, descending=False)]
+
+
+def _provider(row: Any) -> ProviderOut:
+    return ProviderOut(
+        domain=row.domain, name=row.name, images=row.images, article_count=row.article_count
+    )
+
+
+def list_providers(connection: Connection, *, limit: int, cursor: str | None) -> ProviderPage:
+    """One page of providers, most articles first, then by domain.
+
+    Raises:
+        InvalidParameter: a malformed cursor.
+    """
+    query = select(p)
+    if cursor:
+        query = query.where(keyset.after(KEYS, keyset.decode_cursor(cursor, SORT, KEYS)))
+    rows = connection.execute(query.order_by(*keyset.order_by(KEYS)).limit(limit + 1)).all()
+    page, more = rows[:limit], len(rows) > limit
+    total = connection.execute(select(func.count()).select_from(p)).scalar_one()
+    return ProviderPage(
+        items=[_provider(row) for row in page],
+        total=total,
+        limit=limit,
+        next_cursor=keyset.encode_cursor(SORT, KEYS, page[-1]) if more else None,
+    )
+
+
+def get_provider(connection: Connection, domain: str) -> ProviderOut:
+    """The provider with this domain (case does not matter).
+
+    Raises:
+        NotFound: no such provider.
+    """
+    row = connection.execute(
+        select(p).where(p.c.domain == domain.strip().lower())
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no provider {domain!r}")
+    return _provider(row)
