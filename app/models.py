@@ -30,7 +30,9 @@ class Provider(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     domain: str = Field(sa_column=Column(Text, nullable=False, unique=True))
     name: str | None = Field(default=None, sa_column=Column(Text))
-    images: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    images: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     article_count: int = Field(default=0, nullable=False)
 
     __table_args__ = (Index("ix_provider_article_count_domain", "article_count", "domain"),)
@@ -63,7 +65,7 @@ class Article(SQLModel, table=True):
     amp_web_url: str | None = Field(default=None, sa_column=Column(Text))
     cdn_amp_web_url: str | None = Field(default=None, sa_column=Column(Text))
     original_url: str | None = Field(default=None, sa_column=Column(Text))
-    type: str | None = Field(default=None, sa_column=Column(Text))  # noqa: A003 - the file's field
+    type: str | None = Field(default=None, sa_column=Column(Text))
     quality: int | None = Field(default=None, sa_column=Column(BigInteger))
     heat: int | None = Field(default=None, sa_column=Column(BigInteger))
     published: bool | None = Field(default=None)
@@ -152,11 +154,13 @@ class RelatedLink(SQLModel, table=True):
     web_url: str | None = Field(default=None, sa_column=Column(Text))
     amp_web_url: str | None = Field(default=None, sa_column=Column(Text))
     cdn_amp_web_url: str | None = Field(default=None, sa_column=Column(Text))
-    type: str | None = Field(default=None, sa_column=Column(Text))  # noqa: A003 - the file's field
+    type: str | None = Field(default=None, sa_column=Column(Text))
     quality: int | None = Field(default=None, sa_column=Column(BigInteger))
     provider_name: str | None = Field(default=None, sa_column=Column(Text))
     provider_domain: str | None = Field(default=None, sa_column=Column(Text))
-    images: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    images: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
 
 
 # Core table handles, for the bulk statements of the importer and the read services.

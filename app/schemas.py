@@ -85,7 +85,7 @@ class RelatedOut(Schema):
 class ArticleDetail(ArticleSummary):
     """The whole article: everything its file said."""
 
-    provider: ProviderDetail | None  # type: ignore[assignment]
+    provider: ProviderDetail | None
     category: str | None
     featured_content: str | None
     secured: str | None

@@ -50,7 +50,10 @@ def article_filters(
     ] = None,
     type: Annotated[  # noqa: A002 - the public parameter name
         list[str] | None,
-        Query(description="Article type, e.g. `article`; repeat for any of several.", examples=["article"]),
+        Query(
+            description="Article type, e.g. `article`; repeat for any of several.",
+            examples=["article"],
+        ),
     ] = None,
     published: Annotated[
         bool | None,
@@ -78,11 +81,17 @@ def article_filters(
     ] = None,
     min_quality: Annotated[
         int | None,
-        Query(description="Lowest quality, inclusive. Articles without quality never match.", examples=[50]),
+        Query(
+            description="Lowest quality, inclusive. Articles without quality never match.",
+            examples=[50],
+        ),
     ] = None,
     max_quality: Annotated[
         int | None,
-        Query(description="Highest quality, inclusive. Articles without quality never match.", examples=[100]),
+        Query(
+            description="Highest quality, inclusive. Articles without quality never match.",
+            examples=[100],
+        ),
     ] = None,
 ) -> ArticleFilters:
     """Collect the list filters; the service checks they are consistent."""

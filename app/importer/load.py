@@ -187,8 +187,7 @@ def _target_article(
         return None
     if os.path.lexists(by_slug.path):
         raise ArticleRejected(
-            f"two files for the same article {candidate.slug!r}: "
-            f"{by_slug.path} is already imported"
+            f"two files for the same article {candidate.slug!r}: {by_slug.path} is already imported"
         )
     return by_slug.article_id  # the file moved: same article, new path
 
@@ -224,7 +223,9 @@ def _read_if_changed(
         raise ArticleRejected(f"file is larger than the limit of {max_file_bytes} bytes")
     if len(data) != after.st_size or after.st_mtime_ns != before.st_mtime_ns:
         raise ArticleRejected("file changed while it was being read; import it again")
-    facts = FileFacts(candidate.path, len(data), after.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    facts = FileFacts(
+        candidate.path, len(data), after.st_mtime_ns, hashlib.sha256(data).hexdigest()
+    )
     if stored and stored.sha256 == facts.sha256:
         store.touch_source(stored.article_id, facts)
         raise _Skip
@@ -246,5 +247,7 @@ def _decode(data: bytes) -> str:
         ) from None
     nul = text.find("\x00")
     if nul >= 0:
-        raise ArticleRejected("contains a NUL character (binary file?)", text.count("\n", 0, nul) + 1)
+        raise ArticleRejected(
+            "contains a NUL character (binary file?)", text.count("\n", 0, nul) + 1
+        )
     return text

@@ -209,9 +209,7 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.reject(
-                mapping, key, f"{where}{key} must be a whole number, not {value!r}"
-            )
+            raise self.reject(mapping, key, f"{where}{key} must be a whole number, not {value!r}")
         if not -_INT64 <= value < _INT64:
             raise self.reject(mapping, key, f"{where}{key} is out of range: {value}")
         return value

@@ -68,9 +68,13 @@ class ArticleStore:
             batch = values[start : start + LOOKUP_BATCH]
             rows = self.connection.execute(
                 select(
-                    source_t.c.article_id, article_t.c.slug, source_t.c.path,
-                    source_t.c.size, source_t.c.mtime_ns, source_t.c.sha256,
-                )  # fmt: skip
+                    source_t.c.article_id,
+                    article_t.c.slug,
+                    source_t.c.path,
+                    source_t.c.size,
+                    source_t.c.mtime_ns,
+                    source_t.c.sha256,
+                )
                 .join(article_t, article_t.c.id == source_t.c.article_id)
                 .where(column.in_(batch))
             )
@@ -114,7 +118,9 @@ class ArticleStore:
         }
         if article_id is None:
             article_id = int(
-                self.connection.execute(insert(article_t).returning(article_t.c.id), row).scalar_one()
+                self.connection.execute(
+                    insert(article_t).returning(article_t.c.id), row
+                ).scalar_one()
             )
             self.connection.execute(insert(source_t), {"article_id": article_id, **source})
         else:
@@ -141,8 +147,12 @@ class ArticleStore:
             if row is None:
                 provider_id = self.connection.execute(
                     insert(provider_t).returning(provider_t.c.id),
-                    {"domain": provider.domain, "name": provider.name,
-                     "images": provider.images, "article_count": 0},
+                    {
+                        "domain": provider.domain,
+                        "name": provider.name,
+                        "images": provider.images,
+                        "article_count": 0,
+                    },
                 ).scalar_one()
                 known = (int(provider_id), wanted)
             else:
@@ -275,7 +285,9 @@ class ArticleStore:
             ).scalar_one()
             if count:
                 self.connection.execute(
-                    update(provider_t).where(provider_t.c.id == provider_id).values(article_count=count)
+                    update(provider_t)
+                    .where(provider_t.c.id == provider_id)
+                    .values(article_count=count)
                 )
             else:
                 self.connection.execute(delete(provider_t).where(provider_t.c.id == provider_id))

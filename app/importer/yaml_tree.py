@@ -78,7 +78,7 @@ def compose(text: str) -> Node | None:
     Raises:
         yaml.YAMLError: the text is not one well-formed YAML document.
     """
-    return yaml.compose(text, Loader=_Loader)  # type: ignore[no-any-return]
+    return yaml.compose(text, Loader=_Loader)
 
 
 def to_document(node: Node | None) -> Document:
@@ -125,7 +125,7 @@ def _convert(node: Node, doc: Document, budget: list[int], depth: int, as_text: 
             result[key] = _convert(value_node, doc, budget, depth + 1, text_value)
             doc.lines[(id(result), key)] = _line(value_node)
         return result
-    raise YAMLTreeError(f"unsupported YAML node {node.id!r}", _line(node))
+    raise YAMLTreeError(f"unsupported YAML node {type(node).__name__}", _line(node))
 
 
 def _scalar(node: ScalarNode, as_text: bool) -> Any:

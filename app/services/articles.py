@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, ColumnElement, Select, false, func, select
+from sqlalchemy import ColumnElement, Connection, Select, false, func, select
 
 from app.errors import InvalidParameter, NotFound
 from app.importer.parse import KNOWN_KEYS, slugify
@@ -190,7 +190,9 @@ def _in_topics(topic_ids: list[int]) -> ColumnElement[bool]:
     if not topic_ids:
         return false()
     link = article_topic_table
-    return a.c.id.in_(select(link.c.article_id).where(link.c.topic_id.in_(topic_ids)))
+    subquery = select(link.c.article_id).where(link.c.topic_id.in_(topic_ids))
+    condition: ColumnElement[bool] = a.c.id.in_(subquery)
+    return condition
 
 
 def _topic_ids(connection: Connection, names_or_slugs: Sequence[str]) -> list[int]:
@@ -353,7 +355,9 @@ def _related(connection: Connection, article_id: int) -> list[RelatedOut]:
     slugs: dict[str, str] = {}
     if urls:
         found = connection.execute(
-            select(a.c.web_url, func.min(a.c.slug)).where(a.c.web_url.in_(urls)).group_by(a.c.web_url)
+            select(a.c.web_url, func.min(a.c.slug))
+            .where(a.c.web_url.in_(urls))
+            .group_by(a.c.web_url)
         )
         slugs = {web_url: slug for web_url, slug in found}
     return [

@@ -49,7 +49,9 @@ def after(keys: list[Key], values: list[Any]) -> ColumnElement[bool]:
     beyond = key.column < value if key.descending else key.column > value
     if rest:
         same_or_beyond = key.column <= value if key.descending else key.column >= value
-        clause = and_(same_or_beyond, or_(beyond, and_(key.column == value, after(rest, values[1:]))))
+        clause = and_(
+            same_or_beyond, or_(beyond, and_(key.column == value, after(rest, values[1:])))
+        )
     else:
         clause = beyond
     return or_(clause, key.column.is_(None)) if key.nullable else clause
@@ -110,4 +112,3 @@ def _decode_value(key: Key, value: Any) -> Any:
     if not isinstance(value, str):
         raise invalid
     return value
-

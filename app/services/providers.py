@@ -47,9 +47,7 @@ def get_provider(connection: Connection, domain: str) -> ProviderOut:
     Raises:
         NotFound: no such provider.
     """
-    row = connection.execute(
-        select(p).where(p.c.domain == domain.strip().lower())
-    ).one_or_none()
+    row = connection.execute(select(p).where(p.c.domain == domain.strip().lower())).one_or_none()
     if row is None:
         raise NotFound(f"no provider {domain!r}")
     return _provider(row)

@@ -35,7 +35,11 @@ def read_topic(connection: DbConnection, slug: TopicSlug) -> TopicOut:
     responses=problem_responses(not_found="No such topic.", invalid="A parameter is invalid."),
 )
 def read_topic_articles(
-    request: Request, response: Response, connection: DbConnection, slug: TopicSlug, query: ListQuery
+    request: Request,
+    response: Response,
+    connection: DbConnection,
+    slug: TopicSlug,
+    query: ListQuery,
 ) -> ArticlePage:
     """List the topic's articles, with the same filters, sorts and paging as `/articles`."""
     return article_page(request, response, connection, query, within_topic=slug)

@@ -1,0 +1,55 @@
+"""Fixtures: every test gets its own migrated database file and an app over it."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from app import migrate
+from app.db import make_engine
+from app.importer.load import ImportReport, import_paths
+from app.main import create_app
+from app.settings import Settings
+
+ImportFiles = Callable[..., ImportReport]
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A fresh SQLite database file for this test."""
+    return f"sqlite:///{tmp_path / 'articles.db'}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine over the test's database, migrated to head."""
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def import_files(engine: Engine) -> ImportFiles:
+    """Import paths into the test's database: import_files(path, ..., prune=True, ...)."""
+
+    def run(*paths: Path | str, **options: Any) -> ImportReport:
+        options.setdefault("max_file_bytes", 1024 * 1024)
+        return import_paths(engine, paths, **options)
+
+    return run
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    """An HTTP client of the app over the test's database."""
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
