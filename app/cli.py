@@ -119,10 +119,14 @@ def _run_import(
 def _print_report(report: ImportReport) -> None:
     for rejection in report.rejected:
         typer.echo(f"rejected {rejection}", err=True)
+    for skipped in report.skipped:
+        typer.echo(f"skipped {skipped} (not an article)", err=True)
     summary = (
         f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.removed} removed, {len(report.rejected)} rejected"
     )
+    if report.skipped:
+        summary += f", {len(report.skipped)} skipped"
     if not report.committed:
         typer.echo(f"{summary}; nothing was written (--strict)")
     elif not report.changed:
@@ -160,3 +164,7 @@ def serve(
 def main() -> None:
     """Console-script entry point."""
     sys.exit(app())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,6 @@
 """Fixtures: every test gets its own migrated database file and an app over it."""
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,25 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url)
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per session; tests start from copies of it."""
+    path = tmp_path_factory.mktemp("template") / "articles.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        # Fold the WAL into the main file so that copying the one file copies everything.
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
+def engine(database_url: str, migrated_template: Path) -> Iterator[Engine]:
     """An engine over the test's database, migrated to head."""
-    migrate.upgrade(database_url)
+    target = Path(database_url.removeprefix("sqlite:///"))
+    if not target.exists():
+        shutil.copyfile(migrated_template, target)
     engine = make_engine(database_url)
     yield engine
     engine.dispose()

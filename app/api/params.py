@@ -9,6 +9,9 @@ from app.services.articles import SORTS, ArticleFilters, Sort, TimeBound, parse_
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
+# Qualities are stored as 64-bit integers; a bound outside that range is a bad value, not a 500.
+MIN_QUALITY = -(2**63)
+MAX_QUALITY = 2**63 - 1
 
 Limit = Annotated[
     int,
@@ -82,6 +85,8 @@ def article_filters(
     min_quality: Annotated[
         int | None,
         Query(
+            ge=MIN_QUALITY,
+            le=MAX_QUALITY,
             description="Lowest quality, inclusive. Articles without quality never match.",
             examples=[50],
         ),
@@ -89,6 +94,8 @@ def article_filters(
     max_quality: Annotated[
         int | None,
         Query(
+            ge=MIN_QUALITY,
+            le=MAX_QUALITY,
             description="Highest quality, inclusive. Articles without quality never match.",
             examples=[100],
         ),

@@ -10,10 +10,12 @@ ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html"})
 
 @dataclass(frozen=True)
 class Candidate:
-    """A file to import, as an absolute path, and the article slug it would hold."""
+    """A file to import, as an absolute path, and the article slug it would hold. `named` is
+    true for a file named on the command line, false for one found in a folder."""
 
     path: str
     slug: str
+    named: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Candidate], list[Missing
             for file_path in _walk(path, missing):
                 found.setdefault(file_path, Candidate(file_path, slug_for(file_path)))
         elif os.path.lexists(path):
-            found.setdefault(path, Candidate(path, slug_for(path)))
+            found.setdefault(path, Candidate(path, slug_for(path), named=True))
         else:
             missing.append(Missing(path, "no such file or folder"))
     return sorted(found.values(), key=lambda c: c.path), missing, folders

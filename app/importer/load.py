@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from app.importer.discover import Candidate, discover
-from app.importer.parse import ArticleRejected, ParsedArticle, parse_article
+from app.importer.parse import ArticleRejected, NoFrontMatter, ParsedArticle, parse_article
 from app.importer.store import ArticleStore, FileFacts, StoredSource
 
 BATCH = 500
@@ -40,11 +40,12 @@ class ImportReport:
     unchanged: int = 0
     removed: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    skipped: list[Rejection] = field(default_factory=list)
     committed: bool = True
 
     @property
     def files(self) -> int:
-        return self.added + self.updated + self.unchanged + len(self.rejected)
+        return self.added + self.updated + self.unchanged + len(self.rejected) + len(self.skipped)
 
     @property
     def changed(self) -> bool:
@@ -57,6 +58,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "rejected": [asdict(r) for r in self.rejected],
+            "skipped": [asdict(r) for r in self.skipped],
             "committed": self.committed,
         }
 
@@ -94,22 +96,23 @@ def import_paths(
     are removed.
     """
     report = ImportReport()
-    candidates, missing, folders = discover(paths)
+    found, missing, folders = discover(paths)
     report.rejected.extend(Rejection(m.path, m.reason) for m in missing)
-    candidates = _drop_duplicate_slugs(candidates, report)
-    if on_start:
-        on_start(len(candidates))
 
     with engine.connect() as connection:
         connection = connection.execution_options(sqlite_begin="BEGIN IMMEDIATE")
         with connection.begin() as transaction:
             store = ArticleStore(connection)
+            candidates = _drop_duplicate_slugs(store, found, report)
+            if on_start:
+                on_start(len(candidates))
             for batch in _batches(candidates, BATCH):
                 _import_batch(store, batch, report, max_file_bytes)
                 if on_progress:
                     on_progress(len(batch))
             if prune:
-                report.removed = len(store.prune(folders, {c.path for c in candidates}))
+                # Every file found keeps its article, even one rejected this time.
+                report.removed = len(store.prune(folders, {c.path for c in found}))
             store.refresh_counters()
             if strict and report.rejected:
                 transaction.rollback()
@@ -122,11 +125,25 @@ def _batches(items: Sequence[Candidate], size: int) -> Iterator[Sequence[Candida
         yield items[start : start + size]
 
 
-def _drop_duplicate_slugs(candidates: list[Candidate], report: ImportReport) -> list[Candidate]:
-    first_by_slug: dict[str, Candidate] = {}
+def _drop_duplicate_slugs(
+    store: ArticleStore, candidates: list[Candidate], report: ImportReport
+) -> list[Candidate]:
+    """Keep one file per slug: the one already imported, else the first by path; reject the
+    others."""
+    by_slug: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        by_slug.setdefault(candidate.slug, []).append(candidate)
+    shared = [slug for slug, group in by_slug.items() if len(group) > 1]
+    stored = store.sources_by_slug(shared)
+    chosen: dict[str, Candidate] = {}
+    for slug in shared:
+        group = by_slug[slug]
+        source = stored.get(slug)
+        imported = [c for c in group if source is not None and c.path == source.path]
+        chosen[slug] = (imported or group)[0]
     kept: list[Candidate] = []
     for candidate in candidates:
-        first = first_by_slug.setdefault(candidate.slug, candidate)
+        first = chosen.get(candidate.slug, candidate)
         if first is candidate:
             kept.append(candidate)
         else:
@@ -152,6 +169,13 @@ def _import_batch(
             target = _target_article(candidate, stored, by_slug.get(candidate.slug))
         except _Skip:
             report.unchanged += 1
+            continue
+        except NoFrontMatter as rejected:
+            # Not a document in a folder (a README, say), unless it used to be an article.
+            skipped = not candidate.named and stored is None
+            (report.skipped if skipped else report.rejected).append(
+                Rejection(candidate.path, rejected.reason, rejected.line)
+            )
             continue
         except ArticleRejected as rejected:
             report.rejected.append(Rejection(candidate.path, rejected.reason, rejected.line))

@@ -34,6 +34,11 @@ class ArticleRejected(ValueError):
         self.line = line
 
 
+class NoFrontMatter(ArticleRejected):
+    """The file does not start with a `---` line: in a Jekyll collection it is not a
+    document at all (a README, say), so a folder import skips it instead of rejecting it."""
+
+
 @dataclass(frozen=True)
 class ParsedProvider:
     domain: str | None
@@ -98,22 +103,24 @@ class ParsedArticle:
 
 def slugify(text: str) -> str:
     """Lower-case `text` and turn each run of non-alphanumerics into one `-`."""
-    return re.sub(r"[^0-9a-z]+", "-", text.lower()).strip("-")
+    return re.sub(r"[\W_]+", "-", text.lower()).strip("-")
 
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
     """Split a file into (front matter, body, line of the front matter's first line).
 
     Raises:
-        ArticleRejected: no opening or no closing `---` line.
+        NoFrontMatter: no opening `---` line.
+        ArticleRejected: no closing `---` line.
     """
     if text.startswith("\ufeff"):
         text = text[1:]
     first_newline = text.find("\n")
     first_line = text if first_newline < 0 else text[:first_newline]
     if not _DELIMITER.fullmatch(first_line):
-        raise ArticleRejected("no front matter: the file must start with a line '---'", 1)
-    start = first_newline + 1
+        raise NoFrontMatter("no front matter: the file must start with a line '---'", 1)
+    # A file that is one `---` line has no closing line: don't let it close itself.
+    start = len(text) + 1 if first_newline < 0 else first_newline + 1
     closing = _DELIMITER.search(text, start)
     if closing is None:
         raise ArticleRejected("front matter is not closed by a line '---'")
@@ -183,7 +190,10 @@ def parse_datetime(text: str) -> datetime:
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError(f"date-time out of range in UTC: {text!r}") from None
     return value
 
 
@@ -258,10 +268,15 @@ class _Fields:
 
     def article(self, slug: str, fm: dict[str, Any], body: str) -> ParsedArticle:
         title = self.text(fm, "title")
+        # The line is known when the key is there with an empty value.
         if title is None or not title.strip():
-            raise ArticleRejected("no title: the front matter needs a non-empty 'title'")
+            raise self.reject(fm, "title", "no title: the front matter needs a non-empty 'title'")
         if fm.get("publishedDateTime") is None:
-            raise ArticleRejected("no publishedDateTime: every article needs a publication time")
+            raise self.reject(
+                fm,
+                "publishedDateTime",
+                "no publishedDateTime: every article needs a publication time",
+            )
         published_at = self.moment(fm, "publishedDateTime")
         assert published_at is not None
         for key in ("category", "featuredContent", "secured"):

@@ -134,12 +134,18 @@ def _scalar(node: ScalarNode, as_text: bool) -> Any:
         return None
     if as_text or tag in _TEXT_TAGS:
         return str(node.value)
-    if tag == _BOOL:
-        return _scalars.construct_yaml_bool(node)
-    if tag == _INT:
-        return _scalars.construct_yaml_int(node)
-    if tag == _FLOAT:
-        number = _scalars.construct_yaml_float(node)
-        # JSON has no inf or nan: keep what was written rather than invent a number.
-        return number if math.isfinite(number) else str(node.value)
+    try:
+        if tag == _BOOL:
+            return _scalars.construct_yaml_bool(node)
+        if tag == _INT:
+            return _scalars.construct_yaml_int(node)
+        if tag == _FLOAT:
+            number = _scalars.construct_yaml_float(node)
+            # JSON has no inf or nan: keep what was written rather than invent a number.
+            return number if math.isfinite(number) else str(node.value)
+    except (ValueError, KeyError):
+        # An explicit tag on text that is no such value (`!!int abc`), or a plain scalar that
+        # PyYAML's resolver takes for a number it cannot build (`._`, `0x_`): keep the text,
+        # and let the field's own check say what it expected.
+        return str(node.value)
     raise YAMLTreeError(f"unsupported YAML tag {tag!r}", _line(node))

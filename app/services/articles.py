@@ -1,6 +1,5 @@
 """Reading articles: filtered, sorted, cursor-paged lists; one article whole; its related links."""
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,8 +47,6 @@ SORT_KEYS: dict[str, list[Key]] = {
     "heat": [Key(a.c.heat, descending=True, nullable=True, kind=int), _TIME, _SLUG],
 }
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 
 @dataclass(frozen=True)
 class TimeBound:
@@ -67,20 +64,39 @@ def parse_time_bound(text: str, parameter: str, *, upper: bool) -> TimeBound:
         InvalidParameter: not an ISO date or date-time.
     """
     value = text.strip()
+    day = _iso_date(value)
     try:
-        if _DATE_ONLY.match(value):
-            day = datetime.combine(date.fromisoformat(value), time())
-            return TimeBound(day + timedelta(days=1), False) if upper else TimeBound(day, True)
-        moment = datetime.fromisoformat(value)
+        moment = datetime.combine(day, time()) if day is not None else datetime.fromisoformat(value)
     except ValueError:
         raise InvalidParameter(
             f"{parameter}: expected an ISO date (2020-06-17) or date-time "
             f"(2020-06-17T19:02:00Z), got {text!r}",
             parameter,
         ) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return TimeBound(moment, True)
+    try:
+        if day is not None and upper:
+            return TimeBound(moment + timedelta(days=1), inclusive=False)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return _beyond_calendar(below=moment.year == 1, upper=upper)
+    return TimeBound(moment, inclusive=True)
+
+
+def _iso_date(value: str) -> date | None:
+    """The date `value` names when it is a bare ISO date (2020-06-17, 20200617), else None."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _beyond_calendar(*, below: bool, upper: bool) -> TimeBound:
+    # A bound whose UTC time falls outside years 1..9999 (9999-12-31 as `to`, or an offset
+    # across either end) lies before or after every storable time: it keeps all or nothing.
+    if below:
+        return TimeBound(datetime.min, inclusive=not upper)
+    return TimeBound(datetime.max, inclusive=upper)
 
 
 @dataclass(frozen=True)
@@ -154,12 +170,12 @@ def _conditions(connection: Connection, filters: ArticleFilters) -> list[ColumnE
     if filters.within_topic is not None:
         topic_ids = _topic_ids(connection, [filters.within_topic])
         if not topic_ids:
-            raise NotFound(f"no topic {filters.within_topic!r}")
+            raise NotFound(f"no topic {filters.within_topic!r}", "slug")
         conditions.append(_in_topics(topic_ids))
     if filters.within_provider is not None:
         provider_ids = _provider_ids(connection, [filters.within_provider])
         if not provider_ids:
-            raise NotFound(f"no provider {filters.within_provider!r}")
+            raise NotFound(f"no provider {filters.within_provider!r}", "domain")
         conditions.append(a.c.provider_id.in_(provider_ids))
     if filters.topics:
         conditions.append(_in_topics(_topic_ids(connection, filters.topics)))
@@ -304,7 +320,7 @@ def get_article(connection: Connection, slug: str) -> ArticleDetail:
         .where(a.c.slug == slug)
     ).one_or_none()
     if row is None:
-        raise NotFound(f"no article with slug {slug!r}")
+        raise NotFound(f"no article with slug {slug!r}", "slug")
     front_matter: dict[str, Any] = row.front_matter
     provider = None
     if row.provider_name is not None or row.provider_domain is not None:
@@ -342,7 +358,7 @@ def list_related(connection: Connection, slug: str) -> list[RelatedOut]:
     """
     article_id = connection.execute(select(a.c.id).where(a.c.slug == slug)).scalar_one_or_none()
     if article_id is None:
-        raise NotFound(f"no article with slug {slug!r}")
+        raise NotFound(f"no article with slug {slug!r}", "slug")
     return _related(connection, article_id)
 
 

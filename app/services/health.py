@@ -1,6 +1,6 @@
 """Whether the database answers."""
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import Unavailable
@@ -8,14 +8,17 @@ from app.models import article_table
 from app.schemas import Health
 
 
-def check_health(connection: Connection) -> Health:
-    """Read one row of the article table (cheap at any size).
+def check_health(engine: Engine) -> Health:
+    """Open a connection and read one row of the article table (cheap at any size).
 
     Raises:
-        Unavailable: the database does not answer or has no schema.
+        Unavailable: the database cannot be opened, does not answer or has no schema.
     """
+    # The connection is opened here, not by the request's dependency, so that a database
+    # that cannot even be opened is reported as unavailable (503) rather than as a failure.
     try:
-        connection.execute(select(article_table.c.id).limit(1)).all()
+        with engine.connect() as connection:
+            connection.execute(select(article_table.c.id).limit(1)).all()
     except SQLAlchemyError as error:
         raise Unavailable(f"database does not answer: {type(error).__name__}") from None
     return Health(status="ok", database="ok")

@@ -49,5 +49,5 @@ def get_provider(connection: Connection, domain: str) -> ProviderOut:
     """
     row = connection.execute(select(p).where(p.c.domain == domain.strip().lower())).one_or_none()
     if row is None:
-        raise NotFound(f"no provider {domain!r}")
+        raise NotFound(f"no provider {domain!r}", "domain")
     return _provider(row)

@@ -36,5 +36,5 @@ def get_topic(connection: Connection, slug_or_name: str) -> TopicOut:
     """
     row = connection.execute(select(t).where(t.c.slug == slugify(slug_or_name))).one_or_none()
     if row is None:
-        raise NotFound(f"no topic {slug_or_name!r}")
+        raise NotFound(f"no topic {slug_or_name!r}", "slug")
     return _topic(row)

@@ -1,0 +1,1 @@
+"""Tests of app/importer: discovery, YAML conversion, parsing and loading."""
