@@ -1,7 +1,9 @@
 """Engine and session construction, with the SQLite pragmas the service relies on."""
 
+import json
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
@@ -12,12 +14,30 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def dump_json(value: Any) -> str:
+    """JSON text for a JSON column: orjson's speed, with the standard library as the fallback
+    for what orjson refuses (integers beyond 64 bits, which YAML allows)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
+
+
+def load_json(text: str | bytes) -> Any:
+    """Read a JSON column (orjson first; the standard library for integers beyond 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
     """Build an engine for `url`; SQLite gets WAL, a busy timeout, foreign keys and real BEGINs."""
+    json_options: dict[str, Any] = {"json_serializer": dump_json, "json_deserializer": load_json}
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **json_options)
 
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **json_options)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,10 +1,12 @@
 """One import run: find files, skip unchanged ones, parse the rest, write everything in one
 transaction, and report what happened to every file."""
 
-import hashlib
+import multiprocessing
 import os
-import stat
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,10 +14,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from app.importer.discover import Candidate, discover
-from app.importer.parse import ArticleRejected, NoFrontMatter, ParsedArticle, parse_article
-from app.importer.store import ArticleStore, FileFacts, StoredSource
+from app.importer.examine import KnownFile, Outcome, Parsed, Refused, Task, Unchanged, examine_batch
+from app.importer.store import ArticleStore, NewVersion, StoredSource
 
 BATCH = 500
+# Below this many files a process pool costs more (spawning, pickling) than it saves.
+PARALLEL_THRESHOLD = 2000
 
 
 @dataclass(frozen=True)
@@ -64,19 +68,7 @@ class ImportReport:
 
 
 ProgressCallback = Callable[[int], None]
-
-
-@dataclass
-class _Read:
-    """A file read into memory whose content differs from what is stored."""
-
-    candidate: Candidate
-    facts: FileFacts
-    text: str
-
-
-class _Skip(Exception):
-    """Raised inside the run: the file needs no write."""
+BatchResults = Iterator[tuple[Sequence[Candidate], dict[str, StoredSource], list[Outcome]]]
 
 
 def import_paths(
@@ -86,14 +78,16 @@ def import_paths(
     max_file_bytes: int,
     prune: bool = False,
     strict: bool = False,
+    workers: int = 0,
     on_start: Callable[[int], None] | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ImportReport:
     """Import every article file under `paths` in one transaction and return the report.
 
-    A killed or failed run leaves the database as it was. With `strict`, any rejected file
-    rolls the whole run back. With `prune`, articles whose file is gone from the given folders
-    are removed.
+    Files are read and parsed by `workers` processes while this process writes (0: one
+    process per CPU for a large import, none for a small one). A killed or failed run leaves
+    the database as it was. With `strict`, any rejected file rolls the whole run back. With
+    `prune`, articles whose file is gone from the given folders are removed.
     """
     report = ImportReport()
     found, missing, folders = discover(paths)
@@ -106,8 +100,9 @@ def import_paths(
             candidates = _drop_duplicate_slugs(store, found, report)
             if on_start:
                 on_start(len(candidates))
-            for batch in _batches(candidates, BATCH):
-                _import_batch(store, batch, report, max_file_bytes)
+            processes = _process_count(workers, len(candidates))
+            for batch, known, outcomes in _examined(store, candidates, max_file_bytes, processes):
+                _apply(store, batch, known, outcomes, report)
                 if on_progress:
                     on_progress(len(batch))
             if prune:
@@ -120,9 +115,63 @@ def import_paths(
     return report
 
 
+def _process_count(workers: int, files: int) -> int:
+    """`workers` processes when asked for; by default one per CPU for a large import."""
+    if workers > 0:
+        return workers
+    return 1 if files < PARALLEL_THRESHOLD else (os.cpu_count() or 1)
+
+
 def _batches(items: Sequence[Candidate], size: int) -> Iterator[Sequence[Candidate]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _tasks(
+    store: ArticleStore, batch: Sequence[Candidate], max_file_bytes: int
+) -> tuple[dict[str, StoredSource], list[Task]]:
+    known = store.sources_by_path([c.path for c in batch])
+    tasks = []
+    for candidate in batch:
+        source = known.get(candidate.path)
+        facts = KnownFile(source.size, source.mtime_ns, source.sha256) if source else None
+        tasks.append(Task(candidate, facts, max_file_bytes))
+    return known, tasks
+
+
+def _examined(
+    store: ArticleStore, candidates: Sequence[Candidate], max_file_bytes: int, processes: int
+) -> BatchResults:
+    """Examine the candidates batch by batch, in order; with several processes, a bounded
+    number of batches is in flight so memory stays flat whatever the corpus size."""
+    if processes <= 1:
+        for batch in _batches(candidates, BATCH):
+            known, tasks = _tasks(store, batch, max_file_bytes)
+            yield batch, known, examine_batch(tasks)
+        return
+    with _pool(processes) as pool:
+        pending: deque[tuple[Sequence[Candidate], dict[str, StoredSource], Future[list[Outcome]]]]
+        pending = deque()
+        for batch in _batches(candidates, BATCH):
+            known, tasks = _tasks(store, batch, max_file_bytes)
+            pending.append((batch, known, pool.submit(examine_batch, tasks)))
+            if len(pending) > 2 * processes:
+                done_batch, done_known, future = pending.popleft()
+                yield done_batch, done_known, future.result()
+        while pending:
+            done_batch, done_known, future = pending.popleft()
+            yield done_batch, done_known, future.result()
+
+
+@contextmanager
+def _pool(processes: int) -> Iterator[ProcessPoolExecutor]:
+    # "spawn": the parent may hold threads (a progress bar) and an open database connection,
+    # neither of which a forked child should inherit.
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _drop_duplicate_slugs(
@@ -156,122 +205,55 @@ def _drop_duplicate_slugs(
     return kept
 
 
-def _import_batch(
-    store: ArticleStore, batch: Sequence[Candidate], report: ImportReport, max_file_bytes: int
-) -> None:
-    by_path = store.sources_by_path([c.path for c in batch])
-    by_slug = store.sources_by_slug([c.slug for c in batch])
-    for candidate in batch:
-        stored = by_path.get(candidate.path)
-        try:
-            read = _read_if_changed(store, candidate, stored, max_file_bytes)
-            parsed = parse_article(read.text, candidate.slug)
-            target = _target_article(candidate, stored, by_slug.get(candidate.slug))
-        except _Skip:
-            report.unchanged += 1
-            continue
-        except NoFrontMatter as rejected:
-            # Not a document in a folder (a README, say), unless it used to be an article.
-            skipped = not candidate.named and stored is None
-            (report.skipped if skipped else report.rejected).append(
-                Rejection(candidate.path, rejected.reason, rejected.line)
-            )
-            continue
-        except ArticleRejected as rejected:
-            report.rejected.append(Rejection(candidate.path, rejected.reason, rejected.line))
-            continue
-        _save(store, parsed, read.facts, target, report)
-
-
-def _save(
+def _apply(
     store: ArticleStore,
-    parsed: ParsedArticle,
-    facts: FileFacts,
-    target: int | None,
+    batch: Sequence[Candidate],
+    known: dict[str, StoredSource],
+    outcomes: list[Outcome],
     report: ImportReport,
 ) -> None:
-    store.save(parsed, facts, target)
-    if target is None:
-        report.added += 1
-    else:
-        report.updated += 1
+    """Record what examining a batch found, and write its new and changed articles at once."""
+    parsed = [(c, o) for c, o in zip(batch, outcomes, strict=True) if isinstance(o, Parsed)]
+    by_slug = store.sources_by_slug([c.slug for c, _o in parsed if c.path not in known])
+    versions: list[NewVersion] = []
+    for candidate, outcome in zip(batch, outcomes, strict=True):
+        stored = known.get(candidate.path)
+        if isinstance(outcome, Unchanged):
+            report.unchanged += 1
+            if outcome.touched and stored:
+                store.touch_source(stored.article_id, outcome.touched)
+        elif isinstance(outcome, Refused):
+            # Not a document in a folder (a README, say), unless it used to be an article.
+            skipped = outcome.no_front_matter and not candidate.named and stored is None
+            (report.skipped if skipped else report.rejected).append(
+                Rejection(candidate.path, outcome.reason, outcome.line)
+            )
+        else:
+            target = _target_article(candidate, stored, by_slug.get(candidate.slug))
+            if isinstance(target, Rejection):
+                report.rejected.append(target)
+                continue
+            versions.append(NewVersion(outcome.article, outcome.facts, target))
+            if target is None:
+                report.added += 1
+            else:
+                report.updated += 1
+    store.save_many(versions)
 
 
 def _target_article(
     candidate: Candidate, by_path: StoredSource | None, by_slug: StoredSource | None
-) -> int | None:
-    """The id of the article this file replaces, or None for a new article.
-
-    Raises:
-        ArticleRejected: another file that still exists already holds this slug.
-    """
+) -> int | Rejection | None:
+    """The id of the article this file replaces, None for a new article, or the rejection
+    when another file that still exists already holds this slug."""
     if by_path is not None:
         return by_path.article_id
     if by_slug is None:
         return None
     if os.path.lexists(by_slug.path):
-        raise ArticleRejected(
-            f"two files for the same article {candidate.slug!r}: {by_slug.path} is already imported"
+        return Rejection(
+            candidate.path,
+            f"two files for the same article {candidate.slug!r}: "
+            f"{by_slug.path} is already imported",
         )
     return by_slug.article_id  # the file moved: same article, new path
-
-
-def _read_if_changed(
-    store: ArticleStore, candidate: Candidate, stored: StoredSource | None, max_file_bytes: int
-) -> _Read:
-    """Read the file unless its size and mtime (then its hash) match what is stored.
-
-    Raises:
-        _Skip: the content is what the database already holds.
-        ArticleRejected: the file cannot be read, is too large, or is not UTF-8 text.
-    """
-    try:
-        before = os.stat(candidate.path)
-    except OSError as error:
-        raise ArticleRejected(f"cannot read file: {error.strerror}") from None
-    if not stat.S_ISREG(before.st_mode):
-        raise ArticleRejected("not a regular file")
-    if stored and stored.size == before.st_size and stored.mtime_ns == before.st_mtime_ns:
-        raise _Skip
-    if before.st_size > max_file_bytes:
-        raise ArticleRejected(
-            f"file is larger than the limit of {max_file_bytes} bytes ({before.st_size} bytes)"
-        )
-    try:
-        with open(candidate.path, "rb") as handle:
-            data = handle.read(max_file_bytes + 1)
-            after = os.fstat(handle.fileno())
-    except OSError as error:
-        raise ArticleRejected(f"cannot read file: {error.strerror}") from None
-    if len(data) > max_file_bytes:
-        raise ArticleRejected(f"file is larger than the limit of {max_file_bytes} bytes")
-    if len(data) != after.st_size or after.st_mtime_ns != before.st_mtime_ns:
-        raise ArticleRejected("file changed while it was being read; import it again")
-    facts = FileFacts(
-        candidate.path, len(data), after.st_mtime_ns, hashlib.sha256(data).hexdigest()
-    )
-    if stored and stored.sha256 == facts.sha256:
-        store.touch_source(stored.article_id, facts)
-        raise _Skip
-    return _Read(candidate, facts, _decode(data))
-
-
-def _decode(data: bytes) -> str:
-    """Decode UTF-8 text.
-
-    Raises:
-        ArticleRejected: not UTF-8, or contains NUL characters (a binary file).
-    """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ArticleRejected(
-            f"not UTF-8 text: byte 0x{data[error.start]:02x} at offset {error.start}", line
-        ) from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        raise ArticleRejected(
-            "contains a NUL character (binary file?)", text.count("\n", 0, nul) + 1
-        )
-    return text

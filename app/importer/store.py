@@ -1,4 +1,5 @@
-"""Writes of one import run: upsert articles with their links, prune, refresh the counters.
+"""Writes of one import run: upsert articles with their links in bulk, prune, refresh the
+counters.
 
 Works on one Core connection inside the run's transaction; never commits.
 """
@@ -7,8 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
+from app.dialect import allocate_ids
+from app.importer.examine import FileFacts
 from app.importer.parse import ParsedArticle
 from app.models import article_table as article_t
 from app.models import article_topic_table as link_t
@@ -35,13 +38,54 @@ class StoredSource:
 
 
 @dataclass(frozen=True)
-class FileFacts:
-    """Identity of a file's content as read."""
+class NewVersion:
+    """An article to write: new when `article_id` is None, else replacing that article."""
 
-    path: str
-    size: int
-    mtime_ns: int
-    sha256: str
+    article: ParsedArticle
+    facts: FileFacts
+    article_id: int | None
+
+
+@dataclass
+class _KnownProvider:
+    id: int
+    name: str | None
+    images: list[dict[str, Any]]
+
+
+class BulkInsert:
+    """An INSERT compiled once for `table` and run through the driver's own executemany:
+    SQLAlchemy's per-row parameter handling costs more than SQLite's insert itself. Values
+    still pass through each column type's bind processor, so they are stored exactly as the
+    ORM would store them."""
+
+    def __init__(self, connection: Connection, table: Table) -> None:
+        self.connection = connection
+        dialect = connection.dialect
+        compiled = insert(table).compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.names: list[str] = list(compiled.positiontup or compiled.params)
+        self.positional = bool(compiled.positiontup)
+        self.processors = {
+            name: table.c[name].type._cached_bind_processor(dialect) for name in self.names
+        }
+
+    def __call__(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        converted = [
+            {
+                name: (proc(row.get(name)) if proc else row.get(name))
+                for name, proc in self.processors.items()
+            }
+            for row in rows
+        ]
+        params: Any = (
+            [tuple(row[name] for name in self.names) for row in converted]
+            if self.positional
+            else converted
+        )
+        self.connection.exec_driver_sql(self.sql, params)
 
 
 class ArticleStore:
@@ -49,7 +93,11 @@ class ArticleStore:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self._providers: dict[str, tuple[int, tuple[str | None, list[dict[str, Any]]]]] = {}
+        self._insert = {
+            table.name: BulkInsert(connection, table)
+            for table in (article_t, source_t, link_t, image_t, related_t)
+        }
+        self._providers: dict[str, _KnownProvider] = {}
         self._topic_ids: dict[str, int] = {}
         self.touched_providers: set[int] = set()
         self.touched_topics: set[int] = set()
@@ -89,10 +137,50 @@ class ArticleStore:
             .values(path=facts.path, size=facts.size, mtime_ns=facts.mtime_ns)
         )
 
-    def save(self, article: ParsedArticle, facts: FileFacts, article_id: int | None) -> int:
-        """Insert the article, or replace article `article_id` in place; return its id."""
-        provider_id = self._provider_id(article)
-        row = {
+    def save_many(self, versions: Sequence[NewVersion]) -> list[int]:
+        """Insert new articles and replace changed ones in place, with their topics, images
+        and related links; return their ids in order. A handful of statements per call,
+        whatever the number of articles."""
+        if not versions:
+            return []
+        rows = [self._article_row(v.article) for v in versions]
+        replaced = [v.article_id for v in versions if v.article_id is not None]
+        self._forget_links(replaced)
+        if replaced:
+            self.connection.execute(
+                update(article_t).where(article_t.c.id == bindparam("target_id")),
+                [
+                    {"target_id": v.article_id, **row}
+                    for v, row in zip(versions, rows, strict=True)
+                    if v.article_id is not None
+                ],
+            )
+            self.connection.execute(
+                update(source_t).where(source_t.c.article_id == bindparam("target_id")),
+                [
+                    {"target_id": v.article_id, **_source_row(v)}
+                    for v in versions
+                    if v.article_id is not None
+                ],
+            )
+        fresh = [(v, row) for v, row in zip(versions, rows, strict=True) if v.article_id is None]
+        new_ids = allocate_ids(self.connection, article_t, len(fresh))
+        self._insert["article"](
+            [{"id": i, **row} for (_v, row), i in zip(fresh, new_ids, strict=True)]
+        )
+        self._insert["article_source"](
+            [
+                {"article_id": article_id, **_source_row(v)}
+                for (v, _row), article_id in zip(fresh, new_ids, strict=True)
+            ]
+        )
+        fresh_ids = iter(new_ids)
+        ids = [v.article_id if v.article_id is not None else next(fresh_ids) for v in versions]
+        self._insert_links(list(zip(ids, (v.article for v in versions), strict=True)))
+        return ids
+
+    def _article_row(self, article: ParsedArticle) -> dict[str, Any]:
+        return {
             "slug": article.slug,
             "title": article.title,
             "excerpt": article.excerpt,
@@ -105,38 +193,14 @@ class ArticleStore:
             "quality": article.quality,
             "heat": article.heat,
             "published": article.published,
-            "provider_id": provider_id,
+            "provider_id": self._provider_id(article),
             "provider_name": article.provider.name if article.provider else None,
         }
-        source = {
-            "path": facts.path,
-            "size": facts.size,
-            "mtime_ns": facts.mtime_ns,
-            "sha256": facts.sha256,
-            "front_matter": article.front_matter,
-            "body": article.body,
-        }
-        if article_id is None:
-            article_id = int(
-                self.connection.execute(
-                    insert(article_t).returning(article_t.c.id), row
-                ).scalar_one()
-            )
-            self.connection.execute(insert(source_t), {"article_id": article_id, **source})
-        else:
-            self._forget_links(article_id)
-            self.connection.execute(update(article_t).where(article_t.c.id == article_id), row)
-            self.connection.execute(
-                update(source_t).where(source_t.c.article_id == article_id), source
-            )
-        self._insert_links(article_id, article)
-        return article_id
 
     def _provider_id(self, article: ParsedArticle) -> int | None:
         provider = article.provider
         if provider is None or provider.domain is None:
             return None
-        wanted = (provider.name, provider.images)
         known = self._providers.get(provider.domain)
         if known is None:
             row = self.connection.execute(
@@ -154,20 +218,23 @@ class ArticleStore:
                         "article_count": 0,
                     },
                 ).scalar_one()
-                known = (int(provider_id), wanted)
+                known = _KnownProvider(int(provider_id), provider.name, provider.images)
             else:
-                known = (int(row.id), (row.name, row.images))
-        provider_id, current = known
-        if current != wanted:
-            # The latest file imported speaks for the provider's name and logo.
+                known = _KnownProvider(int(row.id), row.name, row.images)
+            self._providers[provider.domain] = known
+        # A file that names the provider, or lists its logos, speaks for it; a file that
+        # leaves them out does not erase what another file said.
+        name = provider.name or known.name
+        images = provider.images or known.images
+        if (name, images) != (known.name, known.images):
             self.connection.execute(
                 update(provider_t)
-                .where(provider_t.c.id == provider_id)
-                .values(name=provider.name, images=provider.images)
+                .where(provider_t.c.id == known.id)
+                .values(name=name, images=images)
             )
-        self._providers[provider.domain] = (provider_id, wanted)
-        self.touched_providers.add(provider_id)
-        return provider_id
+            known.name, known.images = name, images
+        self.touched_providers.add(known.id)
+        return known.id
 
     def _topic_id(self, slug: str, name: str) -> int:
         topic_id = self._topic_ids.get(slug)
@@ -184,112 +251,146 @@ class ArticleStore:
         self.touched_topics.add(int(topic_id))
         return int(topic_id)
 
-    def _forget_links(self, article_id: int) -> None:
-        old = self.connection.execute(
-            select(article_t.c.provider_id).where(article_t.c.id == article_id)
-        ).scalar_one_or_none()
-        if old is not None:
-            self.touched_providers.add(int(old))
-        self.touched_topics.update(
-            int(t)
-            for t in self.connection.execute(
-                select(link_t.c.topic_id).where(link_t.c.article_id == article_id)
-            ).scalars()
-        )
-        for table in (link_t, image_t, related_t):
-            self.connection.execute(delete(table).where(table.c.article_id == article_id))
+    def _forget_links(self, article_ids: Sequence[int]) -> None:
+        """Delete the articles' topic links, images and related links, noting which topics
+        and providers need recounting."""
+        for start in range(0, len(article_ids), LOOKUP_BATCH):
+            batch = list(article_ids[start : start + LOOKUP_BATCH])
+            self.touched_providers.update(
+                int(p)
+                for p in self.connection.execute(
+                    select(article_t.c.provider_id).where(
+                        article_t.c.id.in_(batch), article_t.c.provider_id.is_not(None)
+                    )
+                ).scalars()
+            )
+            self.touched_topics.update(
+                int(t)
+                for t in self.connection.execute(
+                    select(link_t.c.topic_id).where(link_t.c.article_id.in_(batch)).distinct()
+                ).scalars()
+            )
+            for table in (link_t, image_t, related_t):
+                self.connection.execute(delete(table).where(table.c.article_id.in_(batch)))
 
-    def _insert_links(self, article_id: int, article: ParsedArticle) -> None:
-        links = [
-            {
-                "article_id": article_id,
-                "topic_id": self._topic_id(topic.slug, topic.name),
-                "position": position,
-                "published_at": article.published_at,
-            }
-            for position, topic in enumerate(article.topics)
-        ]
-        images = [
-            {
-                "article_id": article_id,
-                "position": position,
-                "url": image.url,
-                "width": image.width,
-                "height": image.height,
-                "is_cached": image.is_cached,
-                "title": image.title,
-            }
-            for position, image in enumerate(article.images)
-        ]
-        related = [
-            {
-                "article_id": article_id,
-                "position": position,
-                "title": link.title,
-                "excerpt": link.excerpt,
-                "published_at": link.published_at,
-                "web_url": link.web_url,
-                "amp_web_url": link.amp_web_url,
-                "cdn_amp_web_url": link.cdn_amp_web_url,
-                "type": link.type,
-                "quality": link.quality,
-                "provider_name": link.provider_name,
-                "provider_domain": link.provider_domain,
-                "images": link.images,
-            }
-            for position, link in enumerate(article.related)
-        ]
+    def _insert_links(self, articles: Sequence[tuple[int, ParsedArticle]]) -> None:
+        links: list[dict[str, Any]] = []
+        images: list[dict[str, Any]] = []
+        related: list[dict[str, Any]] = []
+        for article_id, article in articles:
+            links.extend(
+                {
+                    "article_id": article_id,
+                    "topic_id": self._topic_id(topic.slug, topic.name),
+                    "position": position,
+                    "published_at": article.published_at,
+                }
+                for position, topic in enumerate(article.topics)
+            )
+            images.extend(
+                {
+                    "article_id": article_id,
+                    "position": position,
+                    "url": image.url,
+                    "width": image.width,
+                    "height": image.height,
+                    "is_cached": image.is_cached,
+                    "title": image.title,
+                }
+                for position, image in enumerate(article.images)
+            )
+            related.extend(
+                {
+                    "article_id": article_id,
+                    "position": position,
+                    "title": link.title,
+                    "excerpt": link.excerpt,
+                    "published_at": link.published_at,
+                    "web_url": link.web_url,
+                    "amp_web_url": link.amp_web_url,
+                    "cdn_amp_web_url": link.cdn_amp_web_url,
+                    "type": link.type,
+                    "quality": link.quality,
+                    "provider_name": link.provider_name,
+                    "provider_domain": link.provider_domain,
+                    "images": link.images,
+                }
+                for position, link in enumerate(article.related)
+            )
         for table, rows in ((link_t, links), (image_t, images), (related_t, related)):
-            if rows:
-                self.connection.execute(insert(table), rows)
+            self._insert[table.name](rows)
 
     def prune(self, folders: Iterable[str], keep_paths: set[str]) -> list[str]:
         """Delete the articles whose source file lies under `folders` but is not in
         `keep_paths`; return their slugs."""
-        removed: list[str] = []
+        doomed: dict[int, str] = {}
         for folder in folders:
             prefix = folder.rstrip("/\\") + "/"
             rows = self.connection.execute(
                 select(source_t.c.article_id, source_t.c.path, article_t.c.slug)
                 .join(article_t, article_t.c.id == source_t.c.article_id)
                 .where(source_t.c.path.startswith(prefix, autoescape=True))
-            ).all()
-            for article_id, path, slug in rows:
-                if path in keep_paths:
-                    continue
-                self._forget_links(article_id)
-                self.connection.execute(delete(source_t).where(source_t.c.article_id == article_id))
-                self.connection.execute(delete(article_t).where(article_t.c.id == article_id))
-                removed.append(slug)
-        return removed
+            )
+            doomed.update((i, slug) for i, path, slug in rows if path not in keep_paths)
+        ids = list(doomed)
+        self._forget_links(ids)
+        for start in range(0, len(ids), LOOKUP_BATCH):
+            batch = ids[start : start + LOOKUP_BATCH]
+            self.connection.execute(delete(source_t).where(source_t.c.article_id.in_(batch)))
+            self.connection.execute(delete(article_t).where(article_t.c.id.in_(batch)))
+        return list(doomed.values())
 
     def refresh_counters(self) -> None:
         """Recount the touched topics and providers; drop those left without articles."""
-        for topic_id in sorted(self.touched_topics):
-            count, latest = self.connection.execute(
-                select(func.count(), func.max(link_t.c.published_at)).where(
-                    link_t.c.topic_id == topic_id
+        topic_ids, provider_ids = sorted(self.touched_topics), sorted(self.touched_providers)
+        for start in range(0, len(topic_ids), LOOKUP_BATCH):
+            batch = topic_ids[start : start + LOOKUP_BATCH]
+            self.connection.execute(
+                update(topic_t)
+                .where(topic_t.c.id.in_(batch))
+                .values(
+                    article_count=select(func.count())
+                    .select_from(link_t)
+                    .where(link_t.c.topic_id == topic_t.c.id)
+                    .scalar_subquery(),
+                    latest_published_at=select(func.max(link_t.c.published_at))
+                    .where(link_t.c.topic_id == topic_t.c.id)
+                    .scalar_subquery(),
                 )
-            ).one()
-            if count:
-                self.connection.execute(
-                    update(topic_t)
-                    .where(topic_t.c.id == topic_id)
-                    .values(article_count=count, latest_published_at=latest)
+            )
+            self.connection.execute(
+                delete(topic_t).where(topic_t.c.id.in_(batch), topic_t.c.article_count == 0)
+            )
+        for start in range(0, len(provider_ids), LOOKUP_BATCH):
+            batch = provider_ids[start : start + LOOKUP_BATCH]
+            self.connection.execute(
+                update(provider_t)
+                .where(provider_t.c.id.in_(batch))
+                .values(
+                    article_count=select(func.count())
+                    .select_from(article_t)
+                    .where(article_t.c.provider_id == provider_t.c.id)
+                    .scalar_subquery()
                 )
-            else:
-                self.connection.execute(delete(topic_t).where(topic_t.c.id == topic_id))
-        for provider_id in sorted(self.touched_providers):
-            count = self.connection.execute(
-                select(func.count()).where(article_t.c.provider_id == provider_id)
-            ).scalar_one()
-            if count:
-                self.connection.execute(
-                    update(provider_t)
-                    .where(provider_t.c.id == provider_id)
-                    .values(article_count=count)
+            )
+            self.connection.execute(
+                delete(provider_t).where(
+                    provider_t.c.id.in_(batch), provider_t.c.article_count == 0
                 )
-            else:
-                self.connection.execute(delete(provider_t).where(provider_t.c.id == provider_id))
+            )
         self._topic_ids.clear()
         self._providers.clear()
+        self.touched_topics.clear()
+        self.touched_providers.clear()
+
+
+def _source_row(version: NewVersion) -> dict[str, Any]:
+    facts = version.facts
+    return {
+        "path": facts.path,
+        "size": facts.size,
+        "mtime_ns": facts.mtime_ns,
+        "sha256": facts.sha256,
+        "front_matter": version.article.front_matter,
+        "body": version.article.body,
+    }

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import Engine
 
 from app.importer.load import ImportReport, Rejection
 from app.importer.parse import slugify
@@ -1113,3 +1114,26 @@ def test_import_rejects_an_imported_article_whose_file_lost_its_front_matter(
     assert [r.path for r in report.rejected] == [str(article)]
     assert report.removed == 0
     assert list(stored.articles()) == ["once"]
+
+
+def test_import_with_worker_processes_stores_the_same_as_without(
+    tmp_path: Path, import_files: ImportFiles, stored: StoredData, engine: Engine
+) -> None:
+    folder = tmp_path / "articles"
+    for index in range(30):
+        write_article(
+            folder, f"a{index:02}.md", title=f"Article {index}", topics=["AI", f"T{index % 4}"]
+        )
+    write_text(folder, "bad.md", "---\ntitle: t\n---\n")
+    serial = import_files(folder, workers=1)
+    before = stored.dump()
+    with engine.begin() as connection:
+        for table in ("article_topic", "image", "related_link", "article_source", "article"):
+            connection.exec_driver_sql(f"DELETE FROM {table}")
+        connection.exec_driver_sql("DELETE FROM topic")
+        connection.exec_driver_sql("DELETE FROM provider")
+
+    parallel = import_files(folder, workers=2)
+
+    assert parallel.as_dict() == serial.as_dict()
+    assert stored.dump() == before
