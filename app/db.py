@@ -1,34 +1,17 @@
 """Engine and session construction, with the SQLite pragmas the service relies on."""
 
-import json
 from typing import Any
 
-import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
+
+from app.jsontext import dump_json, load_json
 
 
 def is_sqlite(url: str) -> bool:
     """Tell whether a database URL points at SQLite."""
     return make_url(url).get_backend_name() == "sqlite"
-
-
-def dump_json(value: Any) -> str:
-    """JSON text for a JSON column: orjson's speed, with the standard library as the fallback
-    for what orjson refuses (integers beyond 64 bits, which YAML allows)."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:
-        return json.dumps(value, ensure_ascii=False)
-
-
-def load_json(text: str | bytes) -> Any:
-    """Read a JSON column (orjson first; the standard library for integers beyond 64 bits)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:

@@ -7,10 +7,11 @@ apart from reading the file.
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.importer.discover import Candidate
 from app.importer.parse import ArticleRejected, NoFrontMatter, ParsedArticle, parse_article
+from app.jsontext import dump_json
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,13 @@ class Refused:
 
 @dataclass(frozen=True)
 class Parsed:
-    """The file's article, and the facts to recognise the file next time."""
+    """The file's article, and the facts to recognise the file next time. The front matter
+    travels as JSON text (its stored form): cheaper to send between processes than a dict,
+    and serialized here, in parallel, rather than in the one writing process."""
 
     article: ParsedArticle
     facts: FileFacts
+    front_matter_json: str
 
 
 Outcome = Unchanged | Refused | Parsed
@@ -80,7 +84,8 @@ def examine(task: Task) -> Outcome:
         facts, text = _read_if_changed(task)
         if facts is None or text is None:
             return Unchanged(touched=facts)
-        return Parsed(parse_article(text, task.candidate.slug), facts)
+        article = parse_article(text, task.candidate.slug)
+        return Parsed(replace(article, front_matter={}), facts, dump_json(article.front_matter))
     except NoFrontMatter as refused:
         return Refused(refused.reason, refused.line, no_front_matter=True)
     except ArticleRejected as refused:

@@ -233,7 +233,9 @@ def _apply(
             if isinstance(target, Rejection):
                 report.rejected.append(target)
                 continue
-            versions.append(NewVersion(outcome.article, outcome.facts, target))
+            versions.append(
+                NewVersion(outcome.article, outcome.facts, outcome.front_matter_json, target)
+            )
             if target is None:
                 report.added += 1
             else:

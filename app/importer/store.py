@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, func, insert, selec
 from app.dialect import allocate_ids
 from app.importer.examine import FileFacts
 from app.importer.parse import ParsedArticle
+from app.jsontext import load_json
 from app.models import article_table as article_t
 from app.models import article_topic_table as link_t
 from app.models import image_table as image_t
@@ -43,6 +44,7 @@ class NewVersion:
 
     article: ParsedArticle
     facts: FileFacts
+    front_matter_json: str
     article_id: int | None
 
 
@@ -57,34 +59,35 @@ class BulkInsert:
     """An INSERT compiled once for `table` and run through the driver's own executemany:
     SQLAlchemy's per-row parameter handling costs more than SQLite's insert itself. Values
     still pass through each column type's bind processor, so they are stored exactly as the
-    ORM would store them."""
+    ORM would store them; columns in `encoded` arrive in their stored form already."""
 
-    def __init__(self, connection: Connection, table: Table) -> None:
+    def __init__(
+        self, connection: Connection, table: Table, encoded: frozenset[str] = frozenset()
+    ) -> None:
         self.connection = connection
         dialect = connection.dialect
         compiled = insert(table).compile(dialect=dialect)
         self.sql = str(compiled)
         self.names: list[str] = list(compiled.positiontup or compiled.params)
         self.positional = bool(compiled.positiontup)
-        self.processors = {
-            name: table.c[name].type._cached_bind_processor(dialect) for name in self.names
-        }
+        processors = [
+            None if name in encoded else table.c[name].type._cached_bind_processor(dialect)
+            for name in self.names
+        ]
+        self.processors = [(i, p) for i, p in enumerate(processors) if p is not None]
 
     def __call__(self, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
-        converted = [
-            {
-                name: (proc(row.get(name)) if proc else row.get(name))
-                for name, proc in self.processors.items()
-            }
-            for row in rows
-        ]
-        params: Any = (
-            [tuple(row[name] for name in self.names) for row in converted]
-            if self.positional
-            else converted
-        )
+        names, processors = self.names, self.processors
+        params: list[Any] = []
+        for row in rows:
+            values = [row.get(name) for name in names]
+            for index, process in processors:
+                values[index] = process(values[index])
+            params.append(
+                tuple(values) if self.positional else dict(zip(names, values, strict=True))
+            )
         self.connection.exec_driver_sql(self.sql, params)
 
 
@@ -95,8 +98,9 @@ class ArticleStore:
         self.connection = connection
         self._insert = {
             table.name: BulkInsert(connection, table)
-            for table in (article_t, source_t, link_t, image_t, related_t)
+            for table in (article_t, link_t, image_t, related_t)
         }
+        self._insert[source_t.name] = BulkInsert(connection, source_t, frozenset({"front_matter"}))
         self._providers: dict[str, _KnownProvider] = {}
         self._topic_ids: dict[str, int] = {}
         self.touched_providers: set[int] = set()
@@ -155,10 +159,15 @@ class ArticleStore:
                     if v.article_id is not None
                 ],
             )
+            # Edits are few: the ORM path, with the front matter as a value again.
             self.connection.execute(
                 update(source_t).where(source_t.c.article_id == bindparam("target_id")),
                 [
-                    {"target_id": v.article_id, **_source_row(v)}
+                    {
+                        "target_id": v.article_id,
+                        **_source_row(v),
+                        "front_matter": load_json(v.front_matter_json),
+                    }
                     for v in versions
                     if v.article_id is not None
                 ],
@@ -391,6 +400,6 @@ def _source_row(version: NewVersion) -> dict[str, Any]:
         "size": facts.size,
         "mtime_ns": facts.mtime_ns,
         "sha256": facts.sha256,
-        "front_matter": version.article.front_matter,
+        "front_matter": version.front_matter_json,
         "body": version.article.body,
     }
