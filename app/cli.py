@@ -1,6 +1,7 @@
 """The `articles` command: serve the API, import files, migrate the database."""
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -70,6 +71,9 @@ def import_command(
         bool, typer.Option(help="Import nothing at all if any file is rejected.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Parsing processes (0: one per CPU for large imports).")
+    ] = 0,
     max_file_bytes: Annotated[
         int | None,
         typer.Option(min=1, help="Reject files larger than this [default: IMPORT_MAX_FILE_BYTES]."),
@@ -81,7 +85,7 @@ def import_command(
     """
     settings = load_settings()
     migrate.upgrade(settings.database_url)
-    report = _run_import(settings, paths, prune, strict, max_file_bytes, as_json)
+    report = _run_import(settings, paths, prune, strict, workers, max_file_bytes, as_json)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -94,6 +98,7 @@ def _run_import(
     paths: list[Path],
     prune: bool,
     strict: bool,
+    workers: int,
     max_file_bytes: int | None,
     quiet: bool,
 ) -> ImportReport:
@@ -101,14 +106,16 @@ def _run_import(
     limit = max_file_bytes or settings.import_max_file_bytes
     try:
         if quiet or not err.is_terminal:
-            return import_paths(engine, paths, max_file_bytes=limit, prune=prune, strict=strict)
+            return import_paths(
+                engine, paths, max_file_bytes=limit, prune=prune, strict=strict, workers=workers
+            )
         with Progress(
             TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=err, transient=True,
         ) as progress:  # fmt: skip
             task = progress.add_task("import", total=None)
             return import_paths(
-                engine, paths, max_file_bytes=limit, prune=prune, strict=strict,
+                engine, paths, max_file_bytes=limit, prune=prune, strict=strict, workers=workers,
                 on_start=lambda total: progress.update(task, total=total),
                 on_progress=lambda done: progress.advance(task, done),
             )  # fmt: skip
@@ -139,7 +146,10 @@ def _print_report(report: ImportReport) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes (0: one per CPU).")] = 0,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (costs throughput; off by default).")
+    ] = False,
     migrate_first: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Upgrade the database before serving.")
     ] = True,
@@ -155,7 +165,8 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=workers or os.cpu_count() or 1,
+        access_log=access_log,
         server_header=False,
         log_level="info",
     )

@@ -20,3 +20,11 @@ def load_json(text: str | bytes) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+
+
+def dump_json_bytes(value: Any) -> bytes:
+    """Like `dump_json`, as UTF-8 bytes for an HTTP body."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False).encode()

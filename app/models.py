@@ -163,6 +163,19 @@ class RelatedLink(SQLModel, table=True):
     )
 
 
+class Catalog(SQLModel, table=True):
+    """One row about the whole collection, maintained by the importer: the article count (so
+    an unfiltered list never counts rows) and a generation that grows with every import that
+    changes anything."""
+
+    __tablename__ = "catalog"
+
+    id: int = Field(default=1, primary_key=True)
+    article_count: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    generation: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    changed_at: datetime | None = _utc_datetime(nullable=True)
+
+
 # Core table handles, for the bulk statements of the importer and the read services.
 provider_table = Provider.__table__  # type: ignore[attr-defined]
 topic_table = Topic.__table__  # type: ignore[attr-defined]
@@ -171,3 +184,4 @@ source_table = ArticleSource.__table__  # type: ignore[attr-defined]
 article_topic_table = ArticleTopic.__table__  # type: ignore[attr-defined]
 image_table = Image.__table__  # type: ignore[attr-defined]
 related_table = RelatedLink.__table__  # type: ignore[attr-defined]
+catalog_table = Catalog.__table__  # type: ignore[attr-defined]

@@ -98,7 +98,13 @@ class ArticleDetail(ArticleSummary):
 
 class ArticlePage(Schema):
     items: list[ArticleSummary]
-    total: int = Field(description="Number of articles matching the filters (all pages).")
+    total: int = Field(
+        description="Number of articles matching the filters (all pages): exact up to a limit "
+        "(EXACT_TOTAL_LIMIT, 10,000 by default); past it, the limit itself, with "
+        "`totalIsExact` false. An unfiltered list and a list filtered only by one topic or by "
+        "providers always have the exact total, from counters the importer maintains."
+    )
+    total_is_exact: bool = Field(description="Whether `total` is exact or a lower bound.")
     limit: int
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."

@@ -19,6 +19,11 @@ class Settings(BaseSettings):
         description="Files larger than this are rejected by the importer (IMPORT_MAX_FILE_BYTES).",
     )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    exact_total_limit: int = Field(
+        default=10_000,
+        ge=0,
+        description="List totals are counted exactly up to this many matches (EXACT_TOTAL_LIMIT).",
+    )
 
 
 def load_settings() -> Settings:

@@ -1,38 +1,45 @@
-"""Answering article list requests: the page, and its `Link: <...>; rel="next"` header."""
+"""Answering list requests: the page, and its `Link: <...>; rel="next"` header."""
 
 from dataclasses import replace
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import Request, Response
+from fastapi import Request
 from sqlalchemy import Connection
 
 from app.api.params import ArticleListQuery
-from app.schemas import ArticlePage
+from app.api.responses import JSONBody
 from app.services.articles import list_articles
 
 
-def link_next(request: Request, response: Response, next_cursor: str | None) -> None:
-    """Point the `Link` header at the next page, when there is one."""
+def page_response(request: Request, page: dict[str, Any]) -> JSONBody:
+    """The page as JSON, with a `Link` header to the next page when there is one."""
+    response = JSONBody(page)
+    next_cursor = page.get("nextCursor")
     if next_cursor is not None:
         url = request.url.include_query_params(cursor=next_cursor)
         # The path arrives decoded ("AI in Autos"); a URL in a header must be encoded again.
         url = url.replace(path=quote(url.path))
         response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
 
 
 def article_page(
     request: Request,
-    response: Response,
     connection: Connection,
     query: ArticleListQuery,
     *,
     within_topic: str | None = None,
     within_provider: str | None = None,
-) -> ArticlePage:
+) -> JSONBody:
     """One page of articles for `query`, optionally inside one topic or provider."""
     filters = replace(query.filters, within_topic=within_topic, within_provider=within_provider)
     page = list_articles(
-        connection, filters, sort=query.sort, limit=query.limit, cursor=query.cursor
+        connection,
+        filters,
+        sort=query.sort,
+        limit=query.limit,
+        cursor=query.cursor,
+        exact_total_limit=request.app.state.settings.exact_total_limit,
     )
-    link_next(request, response, page.next_cursor)
-    return page
+    return page_response(request, page)

@@ -109,6 +109,8 @@ def import_paths(
                 # Every file found keeps its article, even one rejected this time.
                 report.removed = len(store.prune(folders, {c.path for c in found}))
             store.refresh_counters()
+            if report.added or report.updated or report.removed:
+                store.refresh_catalog()
             if strict and report.rejected:
                 transaction.rollback()
                 report.committed = False

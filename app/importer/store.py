@@ -6,6 +6,7 @@ Works on one Core connection inside the run's transaction; never commits.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
@@ -16,6 +17,7 @@ from app.importer.parse import ParsedArticle
 from app.jsontext import load_json
 from app.models import article_table as article_t
 from app.models import article_topic_table as link_t
+from app.models import catalog_table as catalog_t
 from app.models import image_table as image_t
 from app.models import provider_table as provider_t
 from app.models import related_table as related_t
@@ -391,6 +393,17 @@ class ArticleStore:
         self._providers.clear()
         self.touched_topics.clear()
         self.touched_providers.clear()
+
+    def refresh_catalog(self) -> None:
+        """Recount the collection and mark a new generation (the run changed something)."""
+        count = select(func.count()).select_from(article_t).scalar_subquery()
+        self.connection.execute(
+            update(catalog_t).values(
+                article_count=count,
+                generation=catalog_t.c.generation + 1,
+                changed_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
 
 
 def _source_row(version: NewVersion) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Reading articles: filtered, sorted, cursor-paged lists; one article whole; its related links."""
+"""Reading articles: filtered, sorted, cursor-paged lists; one article whole; its related links.
+
+Answers are built as plain dicts in the wire shape of `app.schemas` (camelCase), ready for
+orjson: on the hot path, building and validating pydantic models costs more than the SQL.
+"""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -6,28 +10,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, Select, false, func, select
+from sqlalchemy import ColumnElement, Connection, Select, exists, false, func, select
 
 from app.errors import InvalidParameter, NotFound
 from app.importer.parse import KNOWN_KEYS, slugify
 from app.models import (
     article_table,
     article_topic_table,
+    catalog_table,
     image_table,
     provider_table,
     related_table,
     source_table,
     topic_table,
 )
-from app.schemas import (
-    ArticleDetail,
-    ArticlePage,
-    ArticleSummary,
-    ImageOut,
-    ProviderDetail,
-    ProviderRef,
-    RelatedOut,
-)
+from app.schemas import format_utc
 from app.services import keyset
 from app.services.keyset import Key
 
@@ -133,6 +130,17 @@ class ArticleFilters:
             raise InvalidParameter("max_quality: must not be below min_quality", "max_quality")
 
 
+Wire = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The filters as SQL conditions, and the exact count when a maintained counter has it."""
+
+    conditions: list[ColumnElement[bool]]
+    known_total: int | None
+
+
 def list_articles(
     connection: Connection,
     filters: ArticleFilters,
@@ -140,8 +148,11 @@ def list_articles(
     sort: Sort = "newest",
     limit: int = 25,
     cursor: str | None = None,
-) -> ArticlePage:
-    """One page of the articles matching `filters`, in `sort` order, after `cursor`.
+    exact_total_limit: int = 10_000,
+) -> Wire:
+    """One page (an `ArticlePage`) of the articles matching `filters`, in `sort` order, after
+    `cursor`. `total` is exact up to `exact_total_limit` matches; past it, it is that limit
+    and `totalIsExact` is false, so that a cheap page never turns into a count of everything.
 
     Raises:
         NotFound: `within_topic` or `within_provider` does not exist.
@@ -150,37 +161,53 @@ def list_articles(
     filters.check()
     keys = SORT_KEYS[sort]
     after = keyset.decode_cursor(cursor, sort, keys) if cursor else None
-    conditions = _conditions(connection, filters)
-    total = connection.execute(select(func.count()).select_from(a).where(*conditions)).scalar_one()
-    query = _summary_select().where(*conditions)
+    scope = _scope(connection, filters)
+    total, exact = _total(connection, scope, exact_total_limit)
+    query = _summary_select().where(*scope.conditions)
     if after is not None:
         query = query.where(keyset.after(keys, after))
     rows = connection.execute(query.order_by(*keyset.order_by(keys)).limit(limit + 1)).all()
     page, more = rows[:limit], len(rows) > limit
-    return ArticlePage(
-        items=summaries(connection, page),
-        total=total,
-        limit=limit,
-        next_cursor=keyset.encode_cursor(sort, keys, page[-1]) if more else None,
-    )
+    return {
+        "items": summaries(connection, page),
+        "total": total,
+        "totalIsExact": exact,
+        "limit": limit,
+        "nextCursor": keyset.encode_cursor(sort, keys, page[-1]) if more else None,
+    }
 
 
-def _conditions(connection: Connection, filters: ArticleFilters) -> list[ColumnElement[bool]]:
+def _total(connection: Connection, scope: _Scope, exact_limit: int) -> tuple[int, bool]:
+    if scope.known_total is not None:
+        return scope.known_total, True
+    matches = select(a.c.id).where(*scope.conditions).limit(exact_limit + 1).subquery()
+    counted = connection.execute(select(func.count()).select_from(matches)).scalar_one()
+    return min(counted, exact_limit), counted <= exact_limit
+
+
+def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
     conditions: list[ColumnElement[bool]] = []
+    counters: list[int] = []  # maintained counts of the single topic or provider filters
     if filters.within_topic is not None:
-        topic_ids = _topic_ids(connection, [filters.within_topic])
-        if not topic_ids:
+        topics = _topics(connection, [filters.within_topic])
+        if not topics:
             raise NotFound(f"no topic {filters.within_topic!r}", "slug")
-        conditions.append(_in_topics(topic_ids))
+        conditions.append(_in_topics(list(topics)))
+        counters.append(sum(topics.values()))
     if filters.within_provider is not None:
-        provider_ids = _provider_ids(connection, [filters.within_provider])
-        if not provider_ids:
+        providers = _providers(connection, [filters.within_provider])
+        if not providers:
             raise NotFound(f"no provider {filters.within_provider!r}", "domain")
-        conditions.append(a.c.provider_id.in_(provider_ids))
+        conditions.append(a.c.provider_id.in_(list(providers)))
+        counters.append(sum(providers.values()))
     if filters.topics:
-        conditions.append(_in_topics(_topic_ids(connection, filters.topics)))
+        topics = _topics(connection, filters.topics)
+        conditions.append(_in_topics(list(topics)))
+        counters.append(sum(topics.values()) if len(topics) == 1 else -1)
     if filters.providers:
-        conditions.append(a.c.provider_id.in_(_provider_ids(connection, filters.providers)))
+        providers = _providers(connection, filters.providers)
+        conditions.append(a.c.provider_id.in_(list(providers)))
+        counters.append(sum(providers.values()))
     if filters.types:
         conditions.append(a.c.type.in_(list(filters.types)))
     if filters.published is not None:
@@ -199,28 +226,41 @@ def _conditions(connection: Connection, filters: ArticleFilters) -> list[ColumnE
         conditions.append(a.c.quality >= filters.min_quality)
     if filters.max_quality is not None:
         conditions.append(a.c.quality <= filters.max_quality)
-    return conditions
+    known_total: int | None = None
+    if not conditions:
+        known_total = connection.execute(select(catalog_table.c.article_count)).scalar()
+    elif len(conditions) == len(counters) == 1 and counters[0] >= 0:
+        known_total = counters[0]
+    return _Scope(conditions, known_total)
 
 
 def _in_topics(topic_ids: list[int]) -> ColumnElement[bool]:
+    # EXISTS probes the link table's primary key once per article: the planner then walks the
+    # article order index and stops after one page, instead of collecting every article of
+    # the topic first (12 ms against 1.6 ms at 100k articles).
+    link = article_topic_table
     if not topic_ids:
         return false()
-    link = article_topic_table
-    subquery = select(link.c.article_id).where(link.c.topic_id.in_(topic_ids))
-    condition: ColumnElement[bool] = a.c.id.in_(subquery)
+    condition: ColumnElement[bool] = exists().where(
+        link.c.article_id == a.c.id, link.c.topic_id.in_(topic_ids)
+    )
     return condition
 
 
-def _topic_ids(connection: Connection, names_or_slugs: Sequence[str]) -> list[int]:
+def _topics(connection: Connection, names_or_slugs: Sequence[str]) -> dict[int, int]:
+    """Topic id -> article count, for the topics named (by slug or name)."""
     slugs = sorted({slugify(value) for value in names_or_slugs})
     t = topic_table
-    return list(connection.execute(select(t.c.id).where(t.c.slug.in_(slugs))).scalars())
+    rows = connection.execute(select(t.c.id, t.c.article_count).where(t.c.slug.in_(slugs)))
+    return {topic_id: count for topic_id, count in rows}
 
 
-def _provider_ids(connection: Connection, domains: Sequence[str]) -> list[int]:
+def _providers(connection: Connection, domains: Sequence[str]) -> dict[int, int]:
+    """Provider id -> article count, for the domains named."""
     wanted = sorted({domain.strip().lower() for domain in domains})
     p = provider_table
-    return list(connection.execute(select(p.c.id).where(p.c.domain.in_(wanted))).scalars())
+    rows = connection.execute(select(p.c.id, p.c.article_count).where(p.c.domain.in_(wanted)))
+    return {provider_id: count for provider_id, count in rows}
 
 
 def _summary_select() -> Select[Any]:
@@ -232,13 +272,13 @@ def _summary_select() -> Select[Any]:
     ).select_from(a.outerjoin(provider_table, provider_table.c.id == a.c.provider_id))  # fmt: skip
 
 
-def summaries(connection: Connection, rows: Sequence[Any]) -> list[ArticleSummary]:
-    """Turn article rows (from `_summary_select`) into list items, with topics and images."""
+def summaries(connection: Connection, rows: Sequence[Any]) -> list[Wire]:
+    """Turn article rows (from `_summary_select`) into list items (`ArticleSummary`)."""
     ids = [row.id for row in rows]
     topics, images = _topic_names(connection, ids), _images(connection, ids)
     return [
-        ArticleSummary(
-            **_article_fields(row),
+        _article_fields(
+            row,
             provider=_provider_ref(row.provider_name, row.provider_domain),
             topics=topics.get(row.id, []),
             images=images.get(row.id, []),
@@ -247,25 +287,26 @@ def summaries(connection: Connection, rows: Sequence[Any]) -> list[ArticleSummar
     ]
 
 
-def _article_fields(row: Any) -> dict[str, Any]:
+def _article_fields(row: Any, **more: Any) -> Wire:
     return {
         "slug": row.slug,
         "title": row.title,
         "excerpt": row.excerpt,
-        "published_date_time": row.published_at,
-        "web_url": row.web_url,
-        "amp_web_url": row.amp_web_url,
-        "cdn_amp_web_url": row.cdn_amp_web_url,
-        "original_url": row.original_url,
+        "publishedDateTime": format_utc(row.published_at),
+        "webUrl": row.web_url,
+        "ampWebUrl": row.amp_web_url,
+        "cdnAmpWebUrl": row.cdn_amp_web_url,
+        "originalUrl": row.original_url,
         "type": row.type,
         "quality": row.quality,
         "heat": row.heat,
         "published": row.published,
+        **more,
     }
 
 
-def _provider_ref(name: str | None, domain: str | None) -> ProviderRef | None:
-    return None if name is None and domain is None else ProviderRef(name=name, domain=domain)
+def _provider_ref(name: str | None, domain: str | None) -> Wire | None:
+    return None if name is None and domain is None else {"name": name, "domain": domain}
 
 
 def _topic_names(connection: Connection, ids: list[int]) -> dict[int, list[str]]:
@@ -283,39 +324,37 @@ def _topic_names(connection: Connection, ids: list[int]) -> dict[int, list[str]]
     return found
 
 
-def _images(connection: Connection, ids: list[int]) -> dict[int, list[ImageOut]]:
+def _images(connection: Connection, ids: list[int]) -> dict[int, list[Wire]]:
     i = image_table
-    found: dict[int, list[ImageOut]] = defaultdict(list)
+    found: dict[int, list[Wire]] = defaultdict(list)
     if ids:
         rows = connection.execute(
-            select(i).where(i.c.article_id.in_(ids)).order_by(i.c.article_id, i.c.position)
+            select(i.c.article_id, i.c.url, i.c.width, i.c.height, i.c.is_cached, i.c.title)
+            .where(i.c.article_id.in_(ids))
+            .order_by(i.c.article_id, i.c.position)
         )
-        for row in rows:
-            found[row.article_id].append(
-                ImageOut(
-                    url=row.url,
-                    width=row.width,
-                    height=row.height,
-                    is_cached=row.is_cached,
-                    title=row.title,
-                )
+        for article_id, url, width, height, is_cached, title in rows:
+            found[article_id].append(
+                {
+                    "url": url,
+                    "width": width,
+                    "height": height,
+                    "isCached": is_cached,
+                    "title": title,
+                }
             )
     return found
 
 
-def get_article(connection: Connection, slug: str) -> ArticleDetail:
-    """The whole article with this slug.
+def get_article(connection: Connection, slug: str) -> Wire:
+    """The whole article (`ArticleDetail`) with this slug.
 
     Raises:
         NotFound: no article has this slug.
     """
     row = connection.execute(
         _summary_select()
-        .add_columns(
-            provider_table.c.images.label("provider_images"),
-            source_table.c.front_matter,
-            source_table.c.body,
-        )
+        .add_columns(source_table.c.front_matter, source_table.c.body)
         .join(source_table, source_table.c.article_id == a.c.id)
         .where(a.c.slug == slug)
     ).one_or_none()
@@ -324,18 +363,18 @@ def get_article(connection: Connection, slug: str) -> ArticleDetail:
     front_matter: dict[str, Any] = row.front_matter
     provider = None
     if row.provider_name is not None or row.provider_domain is not None:
-        provider = ProviderDetail(
-            name=row.provider_name,
-            domain=row.provider_domain,
-            images=_file_provider_images(front_matter),
-        )
-    return ArticleDetail(
-        **_article_fields(row),
+        provider = {
+            "name": row.provider_name,
+            "domain": row.provider_domain,
+            "images": _file_provider_images(front_matter),
+        }
+    return _article_fields(
+        row,
         provider=provider,
         topics=_topic_names(connection, [row.id]).get(row.id, []),
         images=_images(connection, [row.id]).get(row.id, []),
         category=front_matter.get("category"),
-        featured_content=front_matter.get("featuredContent"),
+        featuredContent=front_matter.get("featuredContent"),
         secured=front_matter.get("secured"),
         body=row.body,
         related=_related(connection, row.id),
@@ -350,8 +389,8 @@ def _file_provider_images(front_matter: dict[str, Any]) -> list[dict[str, Any]]:
     return images if isinstance(images, list) else []
 
 
-def list_related(connection: Connection, slug: str) -> list[RelatedOut]:
-    """The related links of the article with this slug.
+def list_related(connection: Connection, slug: str) -> list[Wire]:
+    """The related links (`RelatedOut`) of the article with this slug.
 
     Raises:
         NotFound: no article has this slug.
@@ -362,7 +401,7 @@ def list_related(connection: Connection, slug: str) -> list[RelatedOut]:
     return _related(connection, article_id)
 
 
-def _related(connection: Connection, article_id: int) -> list[RelatedOut]:
+def _related(connection: Connection, article_id: int) -> list[Wire]:
     r = related_table
     rows = connection.execute(
         select(r).where(r.c.article_id == article_id).order_by(r.c.position)
@@ -377,18 +416,18 @@ def _related(connection: Connection, article_id: int) -> list[RelatedOut]:
         )
         slugs = {web_url: slug for web_url, slug in found}
     return [
-        RelatedOut(
-            title=row.title,
-            excerpt=row.excerpt,
-            published_date_time=row.published_at,
-            web_url=row.web_url,
-            amp_web_url=row.amp_web_url,
-            cdn_amp_web_url=row.cdn_amp_web_url,
-            type=row.type,
-            quality=row.quality,
-            provider=_provider_ref(row.provider_name, row.provider_domain),
-            images=row.images,
-            article=slugs.get(row.web_url) if row.web_url else None,
-        )
+        {
+            "title": row.title,
+            "excerpt": row.excerpt,
+            "publishedDateTime": None if row.published_at is None else format_utc(row.published_at),
+            "webUrl": row.web_url,
+            "ampWebUrl": row.amp_web_url,
+            "cdnAmpWebUrl": row.cdn_amp_web_url,
+            "type": row.type,
+            "quality": row.quality,
+            "provider": _provider_ref(row.provider_name, row.provider_domain),
+            "images": row.images,
+            "article": slugs.get(row.web_url) if row.web_url else None,
+        }
         for row in rows
     ]

@@ -1,4 +1,5 @@
-"""Reading providers, most articles first, with their counters (maintained by the importer)."""
+"""Reading providers, most articles first, with their counters (maintained by the importer),
+in the wire shape of `ProviderOut` / `ProviderPage`."""
 
 from typing import Any
 
@@ -6,7 +7,6 @@ from sqlalchemy import Connection, func, select
 
 from app.errors import NotFound
 from app.models import provider_table
-from app.schemas import ProviderOut, ProviderPage
 from app.services import keyset
 from app.services.keyset import Key
 
@@ -15,13 +15,19 @@ SORT = "articles"
 KEYS = [Key(p.c.article_count, descending=True, kind=int), Key(p.c.domain, descending=False)]
 
 
-def _provider(row: Any) -> ProviderOut:
-    return ProviderOut(
-        domain=row.domain, name=row.name, images=row.images, article_count=row.article_count
-    )
+Wire = dict[str, Any]
 
 
-def list_providers(connection: Connection, *, limit: int, cursor: str | None) -> ProviderPage:
+def _provider(row: Any) -> Wire:
+    return {
+        "domain": row.domain,
+        "name": row.name,
+        "images": row.images,
+        "articleCount": row.article_count,
+    }
+
+
+def list_providers(connection: Connection, *, limit: int, cursor: str | None) -> Wire:
     """One page of providers, most articles first, then by domain.
 
     Raises:
@@ -33,15 +39,15 @@ def list_providers(connection: Connection, *, limit: int, cursor: str | None) ->
     rows = connection.execute(query.order_by(*keyset.order_by(KEYS)).limit(limit + 1)).all()
     page, more = rows[:limit], len(rows) > limit
     total = connection.execute(select(func.count()).select_from(p)).scalar_one()
-    return ProviderPage(
-        items=[_provider(row) for row in page],
-        total=total,
-        limit=limit,
-        next_cursor=keyset.encode_cursor(SORT, KEYS, page[-1]) if more else None,
-    )
+    return {
+        "items": [_provider(row) for row in page],
+        "total": total,
+        "limit": limit,
+        "nextCursor": keyset.encode_cursor(SORT, KEYS, page[-1]) if more else None,
+    }
 
 
-def get_provider(connection: Connection, domain: str) -> ProviderOut:
+def get_provider(connection: Connection, domain: str) -> Wire:
     """The provider with this domain (case does not matter).
 
     Raises:

@@ -1,4 +1,5 @@
-"""Reading topics and their counters (maintained by the importer)."""
+"""Reading topics and their counters (maintained by the importer), in the wire shape of
+`TopicOut` / `TopicList`."""
 
 from typing import Any
 
@@ -7,28 +8,30 @@ from sqlalchemy import Connection, select
 from app.errors import NotFound
 from app.importer.parse import slugify
 from app.models import topic_table
-from app.schemas import TopicList, TopicOut
+from app.schemas import format_utc
 
 t = topic_table
+Wire = dict[str, Any]
 
 
-def _topic(row: Any) -> TopicOut:
-    return TopicOut(
-        slug=row.slug,
-        name=row.name,
-        article_count=row.article_count,
-        latest_published_date_time=row.latest_published_at,
-    )
+def _topic(row: Any) -> Wire:
+    latest = row.latest_published_at
+    return {
+        "slug": row.slug,
+        "name": row.name,
+        "articleCount": row.article_count,
+        "latestPublishedDateTime": None if latest is None else format_utc(latest),
+    }
 
 
-def list_topics(connection: Connection) -> TopicList:
+def list_topics(connection: Connection) -> Wire:
     """Every topic, most articles first, then by name."""
     rows = connection.execute(select(t).order_by(t.c.article_count.desc(), t.c.name, t.c.slug))
     items = [_topic(row) for row in rows]
-    return TopicList(items=items, total=len(items))
+    return {"items": items, "total": len(items)}
 
 
-def get_topic(connection: Connection, slug_or_name: str) -> TopicOut:
+def get_topic(connection: Connection, slug_or_name: str) -> Wire:
     """The topic with this slug (a name is turned into its slug).
 
     Raises:

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from app.main import create_app
+from app.settings import Settings
 from tests.api.conftest import (
     CATALOG,
     SORTS,
@@ -37,7 +40,13 @@ def test_list_of_an_empty_database_is_an_empty_last_page(client: TestClient) -> 
     response = client.get("/articles")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"items": [], "total": 0, "limit": 25, "nextCursor": None}
+    assert response.json() == {
+        "items": [],
+        "total": 0,
+        "totalIsExact": True,
+        "limit": 25,
+        "nextCursor": None,
+    }
     assert "link" not in response.headers
 
 
@@ -46,7 +55,8 @@ def test_list_returns_every_article_newest_first_by_default(
 ) -> None:
     response = client.get("/articles")
     body = response.json()
-    assert set(body) == {"items", "total", "limit", "nextCursor"}
+    assert set(body) == {"items", "total", "totalIsExact", "limit", "nextCursor"}
+    assert body["totalIsExact"] is True
     assert slugs(response) == expected_order(catalog, "newest")
     assert body["total"] == len(catalog)
     assert body["limit"] == 25
@@ -245,7 +255,13 @@ def test_list_filter_by_unknown_topic_gives_an_empty_list(
 ) -> None:
     response = client.get("/articles", params=params)
     assert response.status_code == 200
-    assert response.json() == {"items": [], "total": 0, "limit": 25, "nextCursor": None}
+    assert response.json() == {
+        "items": [],
+        "total": 0,
+        "totalIsExact": True,
+        "limit": 25,
+        "nextCursor": None,
+    }
 
 
 def test_list_filter_by_unknown_topic_among_known_ones_is_ignored(
@@ -283,7 +299,13 @@ def test_list_filter_by_unknown_provider_gives_an_empty_list(
     client: TestClient, catalog: tuple[Spec, ...], domain: str
 ) -> None:
     response = client.get("/articles", params={"provider": domain})
-    assert response.json() == {"items": [], "total": 0, "limit": 25, "nextCursor": None}
+    assert response.json() == {
+        "items": [],
+        "total": 0,
+        "totalIsExact": True,
+        "limit": 25,
+        "nextCursor": None,
+    }
 
 
 def test_list_filters_by_type(client: TestClient, catalog: tuple[Spec, ...]) -> None:
@@ -584,3 +606,24 @@ def test_catalog_has_the_ties_the_sort_tests_rely_on() -> None:
     ties = [spec.slug for spec in CATALOG if spec.at == utc("2020-06-17T19:00:00Z")]
     assert sorted(ties) == ["elder", "mango", "zucchini"]
     assert by_slug("mango").written != by_slug("zucchini").written
+
+
+def test_total_is_exact_up_to_the_limit_then_says_it_is_a_lower_bound(
+    tmp_path: Path, engine: Engine, import_files: ImportFiles, database_url: str
+) -> None:
+    for index in range(5):
+        write_article(tmp_path, f"a{index}.md", quality=10 * index, topics=["AI", "Robots"])
+    import_files(tmp_path)
+    settings = Settings(database_url=database_url, exact_total_limit=3)
+
+    with TestClient(create_app(settings)) as limited:
+        bounded = limited.get("/articles", params={"min_quality": 0}).json()
+        exact = limited.get("/articles", params={"min_quality": 20}).json()
+        unfiltered = limited.get("/articles").json()
+        by_topic = limited.get("/articles", params={"topic": "robots"}).json()
+
+    assert (bounded["total"], bounded["totalIsExact"]) == (3, False)
+    assert (exact["total"], exact["totalIsExact"]) == (3, True)
+    # Maintained counters answer exactly whatever the limit.
+    assert (unfiltered["total"], unfiltered["totalIsExact"]) == (5, True)
+    assert (by_topic["total"], by_topic["totalIsExact"]) == (5, True)

@@ -1026,7 +1026,8 @@ def test_strict_import_into_an_empty_database_leaves_it_empty(
     assert not report.committed
     assert report.rejected == [Rejection(str(tmp_path / "missing"), "no such file or folder")]
     assert stored.dump() == empty
-    assert all(rows == [] for rows in empty.values())
+    assert all(rows == [] for name, rows in empty.items() if name != "catalog")
+    assert [row["article_count"] for row in empty["catalog"]] == [0]
 
 
 def test_strict_import_without_rejections_commits(
@@ -1136,4 +1137,26 @@ def test_import_with_worker_processes_stores_the_same_as_without(
     parallel = import_files(folder, workers=2)
 
     assert parallel.as_dict() == serial.as_dict()
-    assert stored.dump() == before
+    after = stored.dump()
+    assert after.pop("catalog")[0]["article_count"] == before.pop("catalog")[0]["article_count"]
+    assert after == before
+
+
+def test_catalog_counts_articles_and_moves_to_a_new_generation_only_when_something_changed(
+    tmp_path: Path, import_files: ImportFiles, stored: StoredData
+) -> None:
+    write_article(tmp_path, "a.md")
+    write_article(tmp_path, "b.md")
+    import_files(tmp_path)
+    first = stored.dump()["catalog"]
+
+    import_files(tmp_path)
+    unchanged = stored.dump()["catalog"]
+    (tmp_path / "b.md").unlink()
+    import_files(tmp_path, prune=True)
+    pruned = stored.dump()["catalog"]
+
+    assert first[0]["article_count"] == 2
+    assert unchanged == first
+    assert pruned[0]["article_count"] == 1
+    assert pruned[0]["generation"] == first[0]["generation"] + 1

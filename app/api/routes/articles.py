@@ -2,16 +2,17 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Request
 
 from app.api.deps import DbConnection
 from app.api.paging import article_page
 from app.api.params import ListQuery
 from app.api.problems import problem_responses
+from app.api.responses import JSONBody
 from app.schemas import ArticleDetail, ArticlePage, RelatedList
 from app.services.articles import get_article, list_related
 
-router = APIRouter(prefix="/articles", tags=["articles"])
+router = APIRouter(prefix="/articles", tags=["articles"], default_response_class=JSONBody)
 
 Slug = Annotated[
     str,
@@ -20,21 +21,29 @@ Slug = Annotated[
 ]  # fmt: skip
 
 
-@router.get("", responses=problem_responses(invalid="A parameter is invalid."))
-def read_articles(
-    request: Request, response: Response, connection: DbConnection, query: ListQuery
-) -> ArticlePage:
+@router.get(
+    "", response_model=ArticlePage, responses=problem_responses(invalid="A parameter is invalid.")
+)
+async def read_articles(request: Request, connection: DbConnection, query: ListQuery) -> JSONBody:
     """List articles matching every filter given, one page at a time (follow `nextCursor`)."""
-    return article_page(request, response, connection, query)
+    return article_page(request, connection, query)
 
 
-@router.get("/{slug}", responses=problem_responses(not_found="No such article."))
-def read_article(connection: DbConnection, slug: Slug) -> ArticleDetail:
+@router.get(
+    "/{slug}",
+    response_model=ArticleDetail,
+    responses=problem_responses(not_found="No such article."),
+)
+async def read_article(connection: DbConnection, slug: Slug) -> JSONBody:
     """Return the whole article: body, provider logos, related links and unknown keys too."""
-    return get_article(connection, slug)
+    return JSONBody(get_article(connection, slug))
 
 
-@router.get("/{slug}/related", responses=problem_responses(not_found="No such article."))
-def read_related(connection: DbConnection, slug: Slug) -> RelatedList:
+@router.get(
+    "/{slug}/related",
+    response_model=RelatedList,
+    responses=problem_responses(not_found="No such article."),
+)
+async def read_related(connection: DbConnection, slug: Slug) -> JSONBody:
     """List the article's related links; `article` names the imported article with that URL."""
-    return RelatedList(items=list_related(connection, slug))
+    return JSONBody({"items": list_related(connection, slug)})

@@ -14,6 +14,6 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", responses=problem_responses(unavailable="The database does not answer."))
-def read_health(engine: Annotated[Engine, Depends(get_engine)]) -> Health:
+async def read_health(engine: Annotated[Engine, Depends(get_engine)]) -> Health:
     """Report whether the database answers."""
     return check_health(engine)

@@ -2,46 +2,48 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Request
 
 from app.api.deps import DbConnection
-from app.api.paging import article_page, link_next
+from app.api.paging import article_page, page_response
 from app.api.params import DEFAULT_LIMIT, Cursor, Limit, ListQuery
 from app.api.problems import problem_responses
+from app.api.responses import JSONBody
 from app.schemas import ArticlePage, ProviderOut, ProviderPage
 from app.services.providers import get_provider, list_providers
 
-router = APIRouter(prefix="/providers", tags=["providers"])
+router = APIRouter(prefix="/providers", tags=["providers"], default_response_class=JSONBody)
 
 Domain = Annotated[str, Path(description="Provider domain.", examples=["forbes.com"])]
 
 
-@router.get("", responses=problem_responses(invalid="A parameter is invalid."))
-def read_providers(
-    request: Request,
-    response: Response,
-    connection: DbConnection,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> ProviderPage:
+@router.get(
+    "", response_model=ProviderPage, responses=problem_responses(invalid="A parameter is invalid.")
+)
+async def read_providers(
+    request: Request, connection: DbConnection, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> JSONBody:
     """List providers, most articles first (then by domain), one page at a time."""
-    page = list_providers(connection, limit=limit, cursor=cursor)
-    link_next(request, response, page.next_cursor)
-    return page
+    return page_response(request, list_providers(connection, limit=limit, cursor=cursor))
 
 
-@router.get("/{domain}", responses=problem_responses(not_found="No such provider."))
-def read_provider(connection: DbConnection, domain: Domain) -> ProviderOut:
+@router.get(
+    "/{domain}",
+    response_model=ProviderOut,
+    responses=problem_responses(not_found="No such provider."),
+)
+async def read_provider(connection: DbConnection, domain: Domain) -> JSONBody:
     """Return one provider with its logos and article count."""
-    return get_provider(connection, domain)
+    return JSONBody(get_provider(connection, domain))
 
 
 @router.get(
     "/{domain}/articles",
+    response_model=ArticlePage,
     responses=problem_responses(not_found="No such provider.", invalid="A parameter is invalid."),
 )
-def read_provider_articles(
-    request: Request, response: Response, connection: DbConnection, domain: Domain, query: ListQuery
-) -> ArticlePage:
+async def read_provider_articles(
+    request: Request, connection: DbConnection, domain: Domain, query: ListQuery
+) -> JSONBody:
     """List the provider's articles, with the same filters, sorts and paging as `/articles`."""
-    return article_page(request, response, connection, query, within_provider=domain)
+    return article_page(request, connection, query, within_provider=domain)

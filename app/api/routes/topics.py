@@ -2,44 +2,44 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Request
 
 from app.api.deps import DbConnection
 from app.api.paging import article_page
 from app.api.params import ListQuery
 from app.api.problems import problem_responses
+from app.api.responses import JSONBody
 from app.schemas import ArticlePage, TopicList, TopicOut
 from app.services.topics import get_topic, list_topics
 
-router = APIRouter(prefix="/topics", tags=["topics"])
+router = APIRouter(prefix="/topics", tags=["topics"], default_response_class=JSONBody)
 
 TopicSlug = Annotated[
     str, Path(description="Topic slug (a topic name works too).", examples=["computer-vision"])
 ]
 
 
-@router.get("")
-def read_topics(connection: DbConnection) -> TopicList:
+@router.get("", response_model=TopicList)
+async def read_topics(connection: DbConnection) -> JSONBody:
     """List every topic with its article count and latest publication time, most articles first."""
-    return list_topics(connection)
+    return JSONBody(list_topics(connection))
 
 
-@router.get("/{slug}", responses=problem_responses(not_found="No such topic."))
-def read_topic(connection: DbConnection, slug: TopicSlug) -> TopicOut:
+@router.get(
+    "/{slug}", response_model=TopicOut, responses=problem_responses(not_found="No such topic.")
+)
+async def read_topic(connection: DbConnection, slug: TopicSlug) -> JSONBody:
     """Return one topic with its article count and latest publication time."""
-    return get_topic(connection, slug)
+    return JSONBody(get_topic(connection, slug))
 
 
 @router.get(
     "/{slug}/articles",
+    response_model=ArticlePage,
     responses=problem_responses(not_found="No such topic.", invalid="A parameter is invalid."),
 )
-def read_topic_articles(
-    request: Request,
-    response: Response,
-    connection: DbConnection,
-    slug: TopicSlug,
-    query: ListQuery,
-) -> ArticlePage:
+async def read_topic_articles(
+    request: Request, connection: DbConnection, slug: TopicSlug, query: ListQuery
+) -> JSONBody:
     """List the topic's articles, with the same filters, sorts and paging as `/articles`."""
-    return article_page(request, response, connection, query, within_topic=slug)
+    return article_page(request, connection, query, within_topic=slug)

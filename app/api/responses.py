@@ -1,0 +1,22 @@
+"""The JSON answer of every route: orjson over wire-shaped dicts.
+
+FastAPI's default path validates the returned value against the response model and then
+serializes it; on a list page that costs several times the SQL. Services already build the
+exact wire shape (documented by the models in `app.schemas`, checked by the tests), so routes
+hand it straight to orjson and declare the model only for the OpenAPI document.
+"""
+
+from typing import Any
+
+from starlette.responses import Response
+
+from app.jsontext import dump_json_bytes
+
+
+class JSONBody(Response):
+    """`application/json` rendered with orjson."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return dump_json_bytes(content)
