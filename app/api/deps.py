@@ -1,28 +1,37 @@
-"""Request-scoped dependencies: a database connection per request."""
+"""Database access for routes: each service call gets a connection of its own."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
+P = ParamSpec("P")
+T = TypeVar("T")
 
-def get_engine(request: Request) -> Engine:
+
+async def get_engine(request: Request) -> Engine:
+    # Async so that FastAPI does not hand this trivial lookup to its thread pool.
     engine: Engine = request.app.state.engine
     return engine
 
 
-async def get_connection(request: Request) -> AsyncIterator[Connection]:
-    """One connection, and one read transaction (one snapshot), per request.
-
-    Async on purpose: the queries behind every route are bounded (indexed, paged, counted up
-    to a limit) and take well under a millisecond on SQLite, so running them on the event loop
-    costs less than the two thread hand-offs a sync dependency and route would add.
-    """
-    engine: Engine = request.app.state.engine
-    with engine.connect() as connection:
-        yield connection
-
-
-DbConnection = Annotated[Connection, Depends(get_connection)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def read(
+    engine: Engine,
+    operation: Callable[Concatenate[Connection, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run one read-only service call on its own connection (one transaction, one snapshot).
+
+    Routes are async and call this without awaiting anything: the queries are bounded
+    (indexed, paged, counted up to a limit) and take well under a millisecond, so running
+    them on the event loop costs less than handing them to a thread. And since no `await`
+    happens while the connection is held, concurrent requests can never exhaust the pool
+    while waiting on each other.
+    """
+    with engine.connect() as connection:
+        return operation(connection, *args, **kwargs)

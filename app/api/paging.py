@@ -5,8 +5,9 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 
+from app.api.deps import read
 from app.api.params import ArticleListQuery
 from app.api.responses import JSONBody
 from app.services.articles import list_articles
@@ -26,7 +27,7 @@ def page_response(request: Request, page: dict[str, Any]) -> JSONBody:
 
 def article_page(
     request: Request,
-    connection: Connection,
+    engine: Engine,
     query: ArticleListQuery,
     *,
     within_topic: str | None = None,
@@ -34,8 +35,9 @@ def article_page(
 ) -> JSONBody:
     """One page of articles for `query`, optionally inside one topic or provider."""
     filters = replace(query.filters, within_topic=within_topic, within_provider=within_provider)
-    page = list_articles(
-        connection,
+    page = read(
+        engine,
+        list_articles,
         filters,
         sort=query.sort,
         limit=query.limit,

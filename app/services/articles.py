@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy import ColumnElement, Connection, Select, exists, false, func, select
 
+from app.dialect import summary_json
 from app.errors import InvalidParameter, NotFound
 from app.importer.parse import KNOWN_KEYS, slugify
 from app.models import (
@@ -163,13 +165,20 @@ def list_articles(
     after = keyset.decode_cursor(cursor, sort, keys) if cursor else None
     scope = _scope(connection, filters)
     total, exact = _total(connection, scope, exact_total_limit)
-    query = _summary_select().where(*scope.conditions)
+    item_json = summary_json(connection.dialect.name)
+    query = _summary_select() if item_json is None else _summary_json_select(item_json)
+    query = query.where(*scope.conditions)
     if after is not None:
         query = query.where(keyset.after(keys, after))
     rows = connection.execute(query.order_by(*keyset.order_by(keys)).limit(limit + 1)).all()
     page, more = rows[:limit], len(rows) > limit
+    items = (
+        summaries(connection, page)
+        if item_json is None
+        else [orjson.Fragment(row.item) for row in page]
+    )
     return {
-        "items": summaries(connection, page),
+        "items": items,
         "total": total,
         "totalIsExact": exact,
         "limit": limit,
@@ -270,6 +279,13 @@ def _summary_select() -> Select[Any]:
         a.c.heat, a.c.published, a.c.provider_name,
         provider_table.c.domain.label("provider_domain"),
     ).select_from(a.outerjoin(provider_table, provider_table.c.id == a.c.provider_id))  # fmt: skip
+
+
+def _summary_json_select(item_json: ColumnElement[str]) -> Select[Any]:
+    # The sort keys (for the cursor) and the item the database rendered as JSON.
+    return select(
+        a.c.published_at, a.c.slug, a.c.quality, a.c.heat, item_json.label("item")
+    ).select_from(a.outerjoin(provider_table, provider_table.c.id == a.c.provider_id))
 
 
 def summaries(connection: Connection, rows: Sequence[Any]) -> list[Wire]:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from app.api.deps import DbConnection
+from app.api.deps import EngineDep, read
 from app.api.paging import article_page
 from app.api.params import ListQuery
 from app.api.problems import problem_responses
@@ -24,9 +24,9 @@ Slug = Annotated[
 @router.get(
     "", response_model=ArticlePage, responses=problem_responses(invalid="A parameter is invalid.")
 )
-async def read_articles(request: Request, connection: DbConnection, query: ListQuery) -> JSONBody:
+async def read_articles(request: Request, engine: EngineDep, query: ListQuery) -> JSONBody:
     """List articles matching every filter given, one page at a time (follow `nextCursor`)."""
-    return article_page(request, connection, query)
+    return article_page(request, engine, query)
 
 
 @router.get(
@@ -34,9 +34,9 @@ async def read_articles(request: Request, connection: DbConnection, query: ListQ
     response_model=ArticleDetail,
     responses=problem_responses(not_found="No such article."),
 )
-async def read_article(connection: DbConnection, slug: Slug) -> JSONBody:
+async def read_article(engine: EngineDep, slug: Slug) -> JSONBody:
     """Return the whole article: body, provider logos, related links and unknown keys too."""
-    return JSONBody(get_article(connection, slug))
+    return JSONBody(read(engine, get_article, slug))
 
 
 @router.get(
@@ -44,6 +44,6 @@ async def read_article(connection: DbConnection, slug: Slug) -> JSONBody:
     response_model=RelatedList,
     responses=problem_responses(not_found="No such article."),
 )
-async def read_related(connection: DbConnection, slug: Slug) -> JSONBody:
+async def read_related(engine: EngineDep, slug: Slug) -> JSONBody:
     """List the article's related links; `article` names the imported article with that URL."""
-    return JSONBody({"items": list_related(connection, slug)})
+    return JSONBody({"items": read(engine, list_related, slug)})

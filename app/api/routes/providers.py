@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from app.api.deps import DbConnection
+from app.api.deps import EngineDep, read
 from app.api.paging import article_page, page_response
 from app.api.params import DEFAULT_LIMIT, Cursor, Limit, ListQuery
 from app.api.problems import problem_responses
@@ -21,10 +21,10 @@ Domain = Annotated[str, Path(description="Provider domain.", examples=["forbes.c
     "", response_model=ProviderPage, responses=problem_responses(invalid="A parameter is invalid.")
 )
 async def read_providers(
-    request: Request, connection: DbConnection, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    request: Request, engine: EngineDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> JSONBody:
     """List providers, most articles first (then by domain), one page at a time."""
-    return page_response(request, list_providers(connection, limit=limit, cursor=cursor))
+    return page_response(request, read(engine, list_providers, limit=limit, cursor=cursor))
 
 
 @router.get(
@@ -32,9 +32,9 @@ async def read_providers(
     response_model=ProviderOut,
     responses=problem_responses(not_found="No such provider."),
 )
-async def read_provider(connection: DbConnection, domain: Domain) -> JSONBody:
+async def read_provider(engine: EngineDep, domain: Domain) -> JSONBody:
     """Return one provider with its logos and article count."""
-    return JSONBody(get_provider(connection, domain))
+    return JSONBody(read(engine, get_provider, domain))
 
 
 @router.get(
@@ -43,7 +43,7 @@ async def read_provider(connection: DbConnection, domain: Domain) -> JSONBody:
     responses=problem_responses(not_found="No such provider.", invalid="A parameter is invalid."),
 )
 async def read_provider_articles(
-    request: Request, connection: DbConnection, domain: Domain, query: ListQuery
+    request: Request, engine: EngineDep, domain: Domain, query: ListQuery
 ) -> JSONBody:
     """List the provider's articles, with the same filters, sorts and paging as `/articles`."""
-    return article_page(request, connection, query, within_provider=domain)
+    return article_page(request, engine, query, within_provider=domain)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from app.api.deps import DbConnection
+from app.api.deps import EngineDep, read
 from app.api.paging import article_page
 from app.api.params import ListQuery
 from app.api.problems import problem_responses
@@ -20,17 +20,17 @@ TopicSlug = Annotated[
 
 
 @router.get("", response_model=TopicList)
-async def read_topics(connection: DbConnection) -> JSONBody:
+async def read_topics(engine: EngineDep) -> JSONBody:
     """List every topic with its article count and latest publication time, most articles first."""
-    return JSONBody(list_topics(connection))
+    return JSONBody(read(engine, list_topics))
 
 
 @router.get(
     "/{slug}", response_model=TopicOut, responses=problem_responses(not_found="No such topic.")
 )
-async def read_topic(connection: DbConnection, slug: TopicSlug) -> JSONBody:
+async def read_topic(engine: EngineDep, slug: TopicSlug) -> JSONBody:
     """Return one topic with its article count and latest publication time."""
-    return JSONBody(get_topic(connection, slug))
+    return JSONBody(read(engine, get_topic, slug))
 
 
 @router.get(
@@ -39,7 +39,7 @@ async def read_topic(connection: DbConnection, slug: TopicSlug) -> JSONBody:
     responses=problem_responses(not_found="No such topic.", invalid="A parameter is invalid."),
 )
 async def read_topic_articles(
-    request: Request, connection: DbConnection, slug: TopicSlug, query: ListQuery
+    request: Request, engine: EngineDep, slug: TopicSlug, query: ListQuery
 ) -> JSONBody:
     """List the topic's articles, with the same filters, sorts and paging as `/articles`."""
-    return article_page(request, connection, query, within_topic=slug)
+    return article_page(request, engine, query, within_topic=slug)
