@@ -137,10 +137,14 @@ Wire = dict[str, Any]
 
 @dataclass(frozen=True)
 class _Scope:
-    """The filters as SQL conditions, and the exact count when a maintained counter has it."""
+    """The filters as SQL conditions, and the exact count when a maintained counter has it.
+    With one topic, `topic_id` and `unlinked` (the conditions but the topic's) let the count
+    walk that topic's links in time order instead of the articles of the whole period."""
 
     conditions: list[ColumnElement[bool]]
     known_total: int | None
+    topic_id: int | None = None
+    unlinked: tuple[ColumnElement[bool], ...] = ()
 
 
 def list_articles(
@@ -189,19 +193,46 @@ def list_articles(
 def _total(connection: Connection, scope: _Scope, exact_limit: int) -> tuple[int, bool]:
     if scope.known_total is not None:
         return scope.known_total, True
-    matches = select(a.c.id).where(*scope.conditions).limit(exact_limit + 1).subquery()
+    if scope.topic_id is not None:
+        link = article_topic_table
+        # The link rows carry the article's time: the time bounds, written on them, pick a
+        # range of (topic_id, published_at) index entries.
+        on_links = [_on_link_time(condition) for condition in scope.unlinked if _is_time(condition)]
+        matches = (
+            select(link.c.article_id)
+            .join(a, a.c.id == link.c.article_id)
+            .where(link.c.topic_id == scope.topic_id, *on_links, *scope.unlinked)
+            .limit(exact_limit + 1)
+            .subquery()
+        )
+    else:
+        matches = select(a.c.id).where(*scope.conditions).limit(exact_limit + 1).subquery()
     counted = connection.execute(select(func.count()).select_from(matches)).scalar_one()
     return min(counted, exact_limit), counted <= exact_limit
 
 
+def _is_time(condition: ColumnElement[bool]) -> bool:
+    return getattr(condition, "left", None) is a.c.published_at
+
+
+def _on_link_time(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    # The same comparison, on the link table's copy of the article's time.
+    operator = getattr(condition, "operator")  # noqa: B009 - a BinaryExpression's operator
+    right = getattr(condition, "right")  # noqa: B009
+    linked: ColumnElement[bool] = operator(article_topic_table.c.published_at, right)
+    return linked
+
+
 def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
     conditions: list[ColumnElement[bool]] = []
+    topic_conditions: list[tuple[ColumnElement[bool], list[int]]] = []
     counters: list[int] = []  # maintained counts of the single topic or provider filters
     if filters.within_topic is not None:
         topics = _topics(connection, [filters.within_topic])
         if not topics:
             raise NotFound(f"no topic {filters.within_topic!r}", "slug")
-        conditions.append(_in_topics(list(topics)))
+        topic_conditions.append((_in_topics(list(topics)), list(topics)))
+        conditions.append(topic_conditions[-1][0])
         counters.append(sum(topics.values()))
     if filters.within_provider is not None:
         providers = _providers(connection, [filters.within_provider])
@@ -211,7 +242,8 @@ def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
         counters.append(sum(providers.values()))
     if filters.topics:
         topics = _topics(connection, filters.topics)
-        conditions.append(_in_topics(list(topics)))
+        topic_conditions.append((_in_topics(list(topics)), list(topics)))
+        conditions.append(topic_conditions[-1][0])
         counters.append(sum(topics.values()) if len(topics) == 1 else -1)
     if filters.providers:
         providers = _providers(connection, filters.providers)
@@ -240,6 +272,10 @@ def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
         known_total = connection.execute(select(catalog_table.c.article_count)).scalar()
     elif len(conditions) == len(counters) == 1 and counters[0] >= 0:
         known_total = counters[0]
+    if len(topic_conditions) == 1 and len(topic_conditions[0][1]) == 1:
+        ((topic_condition, (topic_id,)),) = topic_conditions
+        unlinked = tuple(c for c in conditions if c is not topic_condition)
+        return _Scope(conditions, known_total, topic_id, unlinked)
     return _Scope(conditions, known_total)
 
 

@@ -1,0 +1,79 @@
+"""Every hot query is answered from an index: no full scan of the article table and no sort
+of all matches, whatever the collection's size (checked with EXPLAIN QUERY PLAN)."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+
+from tests.conftest import ImportFiles
+from tests.helpers import FIXTURES, SEED_SLUG
+
+# A table scan without an index, of a table that grows with the collection.
+FULL_SCAN = re.compile(
+    r"\bSCAN (article|article_source|article_topic|image|related_link)\b(?! USING)"
+)
+# Top-level walks of the big tables must come out of an index already in order: a sort there
+# would read every match before the first row. (Sorting one article's few topics, or the ties
+# of one provider count, is bounded and allowed.)
+BIG_WALK = re.compile(r"\bSCAN (article|provider)\b")
+FULL_SORT = "USE TEMP B-TREE FOR ORDER BY"
+
+HOT_PATHS = [
+    "/articles?limit=25",
+    "/articles?limit=25&sort=oldest",
+    "/articles?limit=25&sort=quality",
+    "/articles?limit=25&sort=heat",
+    "/articles?topic=Computer%20Vision&min_quality=50&from=2020-06-01&to=2020-06-30&limit=25",
+    "/articles?provider=forbes.com&limit=25",
+    "/articles?published=true&limit=25",
+    f"/articles/{SEED_SLUG}",
+    f"/articles/{SEED_SLUG}/related",
+    "/topics",
+    "/topics/ai/articles?limit=25",
+    "/providers?limit=50",
+    "/providers/forbes.com/articles?limit=25",
+]
+
+
+@pytest.fixture
+def statements(client: TestClient, import_files: ImportFiles) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements the app runs, recorded from its own engine."""
+    import_files(FIXTURES)
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def _plan(engine: Engine, statement: str, params: Any) -> list[tuple[int, str]]:
+    """(parent node, detail) of each line of the statement's query plan."""
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params).all()
+    return [(row[1], row[-1]) for row in rows]
+
+
+@pytest.mark.parametrize("path", HOT_PATHS)
+def test_hot_query_uses_indexes_and_never_scans_the_article_table(
+    client: TestClient, statements: list[tuple[str, Any]], path: str, tmp_path: Path
+) -> None:
+    assert client.get(path).status_code == 200
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    assert statements, "the request ran no query"
+    for statement, params in statements:
+        plan = _plan(engine, statement, params)
+        assert not [line for _parent, line in plan if FULL_SCAN.search(line)], (statement, plan)
+        top = [line for parent, line in plan if parent == 0]
+        if any(BIG_WALK.search(line) for line in top):
+            assert FULL_SORT not in top, (statement, plan)
