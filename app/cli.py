@@ -36,9 +36,10 @@ def db_upgrade(
     typer.echo(f"database at {revision}")
 
 
-@db_app.command("downgrade")
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def db_downgrade(
-    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
+    # "-1" (one step back) must reach Alembic as a revision, not be read as an option.
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1, 0001 or base.")],
 ) -> None:
     """Take the database (DATABASE_URL) back to an older schema."""
     settings = load_settings()

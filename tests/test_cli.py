@@ -114,6 +114,19 @@ def test_db_downgrade_to_base_removes_the_tables(
     assert run(database_url, "db", "current").stdout.startswith("current: empty")
 
 
+def test_db_downgrade_minus_one_goes_back_one_revision(
+    database_url: str, db: sqlite_utils.Database
+) -> None:
+    run(database_url, "db", "upgrade")
+
+    result = run(database_url, "db", "downgrade", "-1")
+
+    assert result.exit_code == 0, result.output
+    assert "catalog" not in db.table_names()
+    assert "article" in db.table_names()
+    assert run(database_url, "db", "current").stdout.startswith("current: 0001")
+
+
 # articles import ...
 
 
