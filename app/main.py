@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from app.api.openapi import install_openapi
 from app.api.routes import articles, health, providers, topics
 from app.db import make_engine
 from app.errors import install_error_handlers
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for router in (articles.router, topics.router, providers.router, health.router):
         app.include_router(router)
+    install_openapi(app)
     return app
 
 

@@ -148,3 +148,20 @@ def test_swagger_ui_loads_its_stylesheet_locally(client: TestClient) -> None:
         response = client.get(stylesheet)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/css")
+
+
+def test_every_documented_error_is_a_problem_document_and_only_where_it_can_happen(
+    client: TestClient,
+) -> None:
+    spec = client.get("/openapi.json").json()
+
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            has_query = any(p["in"] == "query" for p in operation.get("parameters", []))
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        path, method, status,
+                    )  # fmt: skip
+            assert ("422" in operation["responses"]) == has_query, (path, method)
