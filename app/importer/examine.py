@@ -7,15 +7,15 @@ apart from reading the file.
 import hashlib
 import os
 import stat
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.importer.discover import Candidate
 from app.importer.parse import ArticleRejected, NoFrontMatter, ParsedArticle, parse_article
 from app.jsontext import dump_json
 
 
-@dataclass(frozen=True)
-class FileFacts:
+class FileFacts(NamedTuple):
     """Identity of a file's content as read."""
 
     path: str
@@ -24,8 +24,7 @@ class FileFacts:
     sha256: str
 
 
-@dataclass(frozen=True)
-class KnownFile:
+class KnownFile(NamedTuple):
     """What the database remembers of a file imported before."""
 
     size: int
@@ -33,16 +32,14 @@ class KnownFile:
     sha256: str
 
 
-@dataclass(frozen=True)
-class Unchanged:
+class Unchanged(NamedTuple):
     """The file holds what the database holds. `touched` carries new size/mtime facts when
     only those changed."""
 
     touched: FileFacts | None = None
 
 
-@dataclass(frozen=True)
-class Refused:
+class Refused(NamedTuple):
     """The file cannot be imported; `no_front_matter` tells a non-document apart."""
 
     reason: str
@@ -50,8 +47,7 @@ class Refused:
     no_front_matter: bool = False
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     """The file's article, and the facts to recognise the file next time. The front matter
     travels as JSON text (its stored form): cheaper to send between processes than a dict,
     and serialized here, in parallel, rather than in the one writing process."""
@@ -85,7 +81,7 @@ def examine(task: Task) -> Outcome:
         if facts is None or text is None:
             return Unchanged(touched=facts)
         article = parse_article(text, task.candidate.slug)
-        return Parsed(replace(article, front_matter={}), facts, dump_json(article.front_matter))
+        return Parsed(article._replace(front_matter={}), facts, dump_json(article.front_matter))
     except NoFrontMatter as refused:
         return Refused(refused.reason, refused.line, no_front_matter=True)
     except ArticleRejected as refused:
