@@ -145,6 +145,7 @@ class _Scope:
     known_total: int | None
     topic_id: int | None = None
     unlinked: tuple[ColumnElement[bool], ...] = ()
+    link_times: tuple[ColumnElement[bool], ...] = ()
 
 
 def list_articles(
@@ -195,13 +196,12 @@ def _total(connection: Connection, scope: _Scope, exact_limit: int) -> tuple[int
         return scope.known_total, True
     if scope.topic_id is not None:
         link = article_topic_table
-        # The link rows carry the article's time: the time bounds, written on them, pick a
-        # range of (topic_id, published_at) index entries.
-        on_links = [_on_link_time(condition) for condition in scope.unlinked if _is_time(condition)]
+        # The link rows carry the article's time: the time bounds, written on them too, pick
+        # a range of (topic_id, published_at) index entries.
         matches = (
             select(link.c.article_id)
             .join(a, a.c.id == link.c.article_id)
-            .where(link.c.topic_id == scope.topic_id, *on_links, *scope.unlinked)
+            .where(link.c.topic_id == scope.topic_id, *scope.link_times, *scope.unlinked)
             .limit(exact_limit + 1)
             .subquery()
         )
@@ -211,16 +211,15 @@ def _total(connection: Connection, scope: _Scope, exact_limit: int) -> tuple[int
     return min(counted, exact_limit), counted <= exact_limit
 
 
-def _is_time(condition: ColumnElement[bool]) -> bool:
-    return getattr(condition, "left", None) is a.c.published_at
-
-
-def _on_link_time(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    # The same comparison, on the link table's copy of the article's time.
-    operator = getattr(condition, "operator")  # noqa: B009 - a BinaryExpression's operator
-    right = getattr(condition, "right")  # noqa: B009
-    linked: ColumnElement[bool] = operator(article_topic_table.c.published_at, right)
-    return linked
+def _time_conditions(column: ColumnElement[Any], filters: ArticleFilters) -> list[Any]:
+    """The `from`/`to` bounds as conditions on `column` (the article's time or its copy)."""
+    conditions = []
+    low, high = filters.published_from, filters.published_to
+    if low:
+        conditions.append(column >= low.moment if low.inclusive else column > low.moment)
+    if high:
+        conditions.append(column <= high.moment if high.inclusive else column < high.moment)
+    return conditions
 
 
 def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
@@ -253,16 +252,7 @@ def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
         conditions.append(a.c.type.in_(list(filters.types)))
     if filters.published is not None:
         conditions.append(a.c.published.is_(filters.published))
-    if filters.published_from:
-        bound = filters.published_from
-        conditions.append(
-            a.c.published_at >= bound.moment if bound.inclusive else a.c.published_at > bound.moment
-        )
-    if filters.published_to:
-        bound = filters.published_to
-        conditions.append(
-            a.c.published_at <= bound.moment if bound.inclusive else a.c.published_at < bound.moment
-        )
+    conditions.extend(_time_conditions(a.c.published_at, filters))
     if filters.min_quality is not None:
         conditions.append(a.c.quality >= filters.min_quality)
     if filters.max_quality is not None:
@@ -275,7 +265,8 @@ def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
     if len(topic_conditions) == 1 and len(topic_conditions[0][1]) == 1:
         ((topic_condition, (topic_id,)),) = topic_conditions
         unlinked = tuple(c for c in conditions if c is not topic_condition)
-        return _Scope(conditions, known_total, topic_id, unlinked)
+        link_times = tuple(_time_conditions(article_topic_table.c.published_at, filters))
+        return _Scope(conditions, known_total, topic_id, unlinked, link_times)
     return _Scope(conditions, known_total)
 
 
