@@ -32,6 +32,19 @@ def newest(predicate: Callable[[Spec], bool]) -> list[str]:
     return expected_order(matching(predicate))
 
 
+def assert_lists_exactly(
+    client: TestClient,
+    params: dict[str, str] | list[tuple[str, str]],
+    predicate: Callable[[Spec], bool],
+) -> None:
+    """/articles with `params` lists exactly the catalog entries `predicate` accepts, newest
+    first, and counts them."""
+    response = client.get("/articles", params=params)
+    expected = newest(predicate)
+    assert slugs(response) == expected
+    assert response.json()["total"] == len(expected)
+
+
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
@@ -405,10 +418,7 @@ def test_list_filters_by_publication_time_with_inclusive_bounds(
     params: dict[str, str],
     predicate: Callable[[Spec], bool],
 ) -> None:
-    response = client.get("/articles", params=params)
-    expected = newest(predicate)
-    assert slugs(response) == expected
-    assert response.json()["total"] == len(expected)
+    assert_lists_exactly(client, params, predicate)
 
 
 def test_list_bare_date_bounds_cover_the_whole_utc_day(
@@ -491,10 +501,7 @@ def test_list_combines_every_filter_given(
     params: list[tuple[str, str]],
     predicate: Callable[[Spec], bool],
 ) -> None:
-    response = client.get("/articles", params=params)
-    expected = newest(predicate)
-    assert slugs(response) == expected
-    assert response.json()["total"] == len(expected)
+    assert_lists_exactly(client, params, predicate)
 
 
 def test_list_combination_narrows_to_a_single_known_article(
