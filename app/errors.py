@@ -43,6 +43,14 @@ class InvalidParameter(DomainError):
     title = "Invalid Parameter"
 
 
+class Gone(DomainError):
+    """A token refers to a state this database no longer (or never) had."""
+
+    status = 410
+    kind = "gone"
+    title = "Gone"
+
+
 class Unavailable(DomainError):
     """The database does not answer."""
 

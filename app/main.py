@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app.api.openapi import install_openapi
-from app.api.routes import articles, health, providers, topics
+from app.api.routes import articles, changes, health, providers, topics
 from app.db import make_engine
 from app.errors import install_error_handlers
 from app.settings import Settings, load_settings
@@ -41,7 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     install_error_handlers(app)
-    for router in (articles.router, topics.router, providers.router, health.router):
+    for router in (articles.router, topics.router, providers.router, changes.router, health.router):
         app.include_router(router)
     install_openapi(app)
     return app

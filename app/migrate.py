@@ -1,5 +1,6 @@
 """Run the Alembic migrations shipped in `migrations/` against a database URL."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from alembic import command
@@ -9,8 +10,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 import migrations
+from app.models import SEARCH_TABLE
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
+
+
+def is_schema_object(name: str | None, type_: str, _parents: Mapping[str, str | None]) -> bool:
+    """Whether autogenerate should compare this object: not the full-text index, whose virtual
+    table and shadow tables (`article_search_data`, ...) the models do not describe."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_TABLE))
 
 
 def alembic_config(url: str) -> Config:

@@ -3,7 +3,17 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, MetaData, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    Table,
+    Text,
+)
 from sqlmodel import Field, SQLModel
 
 # Constraint names are stable across engines, which keeps Alembic migrations reviewable.
@@ -15,6 +25,11 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+
+
+def _sequence_number() -> Any:
+    # Existing rows get 0 when the column is added; the migration numbers them right after.
+    return Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
 def _utc_datetime(nullable: bool) -> Any:
@@ -74,8 +89,13 @@ class Article(SQLModel, table=True):
         sa_column=Column(ForeignKey("provider.id", ondelete="RESTRICT"), nullable=True),
     )
     provider_name: str | None = Field(default=None, sa_column=Column(Text))
+    # Change-log positions (see `catalog.change_seq`): when the article last changed, and when
+    # it was added, so that /changes can tell "added" from "updated".
+    change_seq: int = _sequence_number()
+    created_seq: int = _sequence_number()
 
     __table_args__ = (
+        Index("ix_article_change_seq", "change_seq", unique=True),
         Index("ix_article_published_at_slug", "published_at", "slug"),
         Index("ix_article_quality_published_at_slug", "quality", "published_at", "slug"),
         Index("ix_article_heat_published_at_slug", "heat", "published_at", "slug"),
@@ -163,10 +183,22 @@ class RelatedLink(SQLModel, table=True):
     )
 
 
+class ArticleTombstone(SQLModel, table=True):
+    """An article removed by a prune, remembered so that /changes can report the removal.
+    Dropped again when an article with the same slug comes back."""
+
+    __tablename__ = "article_tombstone"
+
+    slug: str = Field(sa_column=Column(Text, primary_key=True))
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    removed_at: datetime = _utc_datetime(nullable=False)
+
+
 class Catalog(SQLModel, table=True):
     """One row about the whole collection, maintained by the importer: the article count (so
-    an unfiltered list never counts rows) and a generation that grows with every import that
-    changes anything."""
+    an unfiltered list never counts rows), a generation that grows with every import that
+    changes anything, and `change_seq`, the last change-log position handed out (each added,
+    updated or removed article takes the next one)."""
 
     __tablename__ = "catalog"
 
@@ -174,6 +206,12 @@ class Catalog(SQLModel, table=True):
     article_count: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     generation: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     changed_at: datetime | None = _utc_datetime(nullable=True)
+    change_seq: int = _sequence_number()
+    # Random, set when the change log starts: sync tokens carry it, so a token from another
+    # database (one rebuilt by re-importing, say) is refused instead of silently misread.
+    change_log_id: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
 
 
 # Core table handles, for the bulk statements of the importer and the read services.
@@ -185,3 +223,17 @@ article_topic_table = ArticleTopic.__table__  # type: ignore[attr-defined]
 image_table = Image.__table__  # type: ignore[attr-defined]
 related_table = RelatedLink.__table__  # type: ignore[attr-defined]
 catalog_table = Catalog.__table__  # type: ignore[attr-defined]
+tombstone_table = ArticleTombstone.__table__  # type: ignore[attr-defined]
+
+# SQLite's full-text index (FTS5) of title, excerpt and body, keyed by article id (rowid). A
+# virtual table, created by the migrations on SQLite only; it lives in its own metadata so
+# that neither `create_all` nor Alembic's autogenerate mistakes it for an ordinary table.
+SEARCH_TABLE = "article_search"
+search_table = Table(
+    SEARCH_TABLE,
+    MetaData(),
+    Column("rowid", BigInteger, primary_key=True),
+    Column("title", Text),
+    Column("excerpt", Text),
+    Column("body", Text),
+)

@@ -1,7 +1,7 @@
 """Wire shapes of the API. Field names follow the source files (camelCase)."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
@@ -139,6 +139,36 @@ class ProviderPage(Schema):
     total: int
     limit: int
     next_cursor: str | None
+
+
+class ArticleChange(Schema):
+    """An article added or changed since the token, as it is now."""
+
+    change: Literal["added", "updated"] = Field(
+        description="`added`: new since the token (or back after a removal); `updated`: "
+        "changed since the token. Either way, store `article` under `slug`."
+    )
+    slug: str
+    article: ArticleSummary
+
+
+class ArticleRemoval(Schema):
+    """A tombstone: an article removed (pruned) since the token."""
+
+    change: Literal["removed"]
+    slug: str
+    removed_at: UTCDateTime
+
+
+class ChangePage(Schema):
+    changes: list[Annotated[ArticleChange | ArticleRemoval, Field(discriminator="change")]] = Field(
+        description="Oldest first. Apply them in order."
+    )
+    next_token: str = Field(
+        description="Pass as `since` to continue. On the last page it marks the current state: "
+        "keep it and ask again later for what changes next."
+    )
+    has_more: bool = Field(description="Whether more changes follow right now.")
 
 
 class Health(Schema):

@@ -5,6 +5,7 @@ from sqlalchemy import Connection
 
 from app import models
 from app.db import make_engine
+from app.migrate import is_schema_object
 from app.settings import load_settings
 
 config = context.config
@@ -17,6 +18,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=is_schema_object,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from alembic.script import ScriptDirectory
 from typer.testing import CliRunner, Result
 
 import app as app_package
@@ -122,9 +123,10 @@ def test_db_downgrade_minus_one_goes_back_one_revision(
     result = run(database_url, "db", "downgrade", "-1")
 
     assert result.exit_code == 0, result.output
-    assert "catalog" not in db.table_names()
+    head = ScriptDirectory.from_config(migrate.alembic_config(database_url)).get_revision("head")
+    assert head is not None
+    assert run(database_url, "db", "current").stdout.startswith(f"current: {head.down_revision}")
     assert "article" in db.table_names()
-    assert run(database_url, "db", "current").stdout.startswith("current: 0001")
 
 
 # articles import ...

@@ -18,11 +18,16 @@ def page_response(request: Request, page: dict[str, Any]) -> JSONBody:
     response = JSONBody(page)
     next_cursor = page.get("nextCursor")
     if next_cursor is not None:
-        url = request.url.include_query_params(cursor=next_cursor)
-        # The path arrives decoded ("AI in Autos"); a URL in a header must be encoded again.
-        url = url.replace(path=quote(url.path))
-        response.headers["Link"] = f'<{url}>; rel="next"'
+        response.headers["Link"] = link_next(request, cursor=next_cursor)
     return response
+
+
+def link_next(request: Request, **query: str) -> str:
+    """A `Link` header value to this request's URL with `query` replaced: the next page."""
+    url = request.url.include_query_params(**query)
+    # The path arrives decoded ("AI in Autos"); a URL in a header must be encoded again.
+    url = url.replace(path=quote(url.path))
+    return f'<{url}>; rel="next"'
 
 
 def article_page(

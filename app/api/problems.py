@@ -12,7 +12,7 @@ _PROBLEM_SCHEMA = {"$ref": f"#/components/schemas/{Problem.__name__}"}
 
 def problem_responses(**descriptions: str) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: e.g. problem_responses(not_found="No such topic.")."""
-    statuses = {"not_found": 404, "invalid": 422, "unavailable": 503}
+    statuses = {"not_found": 404, "gone": 410, "invalid": 422, "unavailable": 503}
     return {
         statuses[name]: {
             "model": Problem,

@@ -21,7 +21,9 @@ from app.models import catalog_table as catalog_t
 from app.models import image_table as image_t
 from app.models import provider_table as provider_t
 from app.models import related_table as related_t
+from app.models import search_table as search_t
 from app.models import source_table as source_t
+from app.models import tombstone_table as tombstone_t
 from app.models import topic_table as topic_t
 
 # Large enough to amortize a round trip, small enough for any engine's parameter limit.
@@ -100,13 +102,26 @@ class ArticleStore:
         self.connection = connection
         self._insert = {
             table.name: BulkInsert(connection, table)
-            for table in (article_t, link_t, image_t, related_t)
+            for table in (article_t, link_t, image_t, related_t, tombstone_t)
         }
         self._insert[source_t.name] = BulkInsert(connection, source_t, frozenset({"front_matter"}))
+        self._insert[search_t.name] = BulkInsert(connection, search_t)
         self._providers: dict[str, _KnownProvider] = {}
         self._topic_ids: dict[str, int] = {}
         self.touched_providers: set[int] = set()
         self.touched_topics: set[int] = set()
+        self._searchable = connection.dialect.name == "sqlite"
+        self._last_seq: int | None = None
+
+    def _next_seqs(self, count: int) -> list[int]:
+        """Hand out the next `count` change-log positions (the run holds the write lock)."""
+        if self._last_seq is None:
+            self._last_seq = int(
+                self.connection.execute(select(catalog_t.c.change_seq)).scalar_one()
+            )
+        first = self._last_seq + 1
+        self._last_seq += count
+        return list(range(first, first + count))
 
     def sources_by_path(self, paths: Sequence[str]) -> dict[str, StoredSource]:
         """Look up the stored sources of `paths`."""
@@ -149,9 +164,13 @@ class ArticleStore:
         whatever the number of articles."""
         if not versions:
             return []
-        rows = [self._article_row(v.article) for v in versions]
+        rows = [
+            {**self._article_row(v.article), "change_seq": seq}
+            for v, seq in zip(versions, self._next_seqs(len(versions)), strict=True)
+        ]
         replaced = [v.article_id for v in versions if v.article_id is not None]
         self._forget_links(replaced)
+        self._forget_search(replaced)
         if replaced:
             self.connection.execute(
                 update(article_t).where(article_t.c.id == bindparam("target_id")),
@@ -177,8 +196,12 @@ class ArticleStore:
         fresh = [(v, row) for v, row in zip(versions, rows, strict=True) if v.article_id is None]
         new_ids = allocate_ids(self.connection, article_t, len(fresh))
         self._insert["article"](
-            [{"id": i, **row} for (_v, row), i in zip(fresh, new_ids, strict=True)]
+            [
+                {"id": i, **row, "created_seq": row["change_seq"]}
+                for (_v, row), i in zip(fresh, new_ids, strict=True)
+            ]
         )
+        self._forget_tombstones([v.article.slug for v, _row in fresh])
         self._insert["article_source"](
             [
                 {"article_id": article_id, **_source_row(v)}
@@ -188,7 +211,33 @@ class ArticleStore:
         fresh_ids = iter(new_ids)
         ids = [v.article_id if v.article_id is not None else next(fresh_ids) for v in versions]
         self._insert_links(list(zip(ids, (v.article for v in versions), strict=True)))
+        if self._searchable:
+            self._insert["article_search"](
+                [
+                    {
+                        "rowid": article_id,
+                        "title": v.article.title,
+                        "excerpt": v.article.excerpt,
+                        "body": v.article.body,
+                    }
+                    for v, article_id in zip(versions, ids, strict=True)
+                ]
+            )
         return ids
+
+    def _forget_search(self, article_ids: Sequence[int]) -> None:
+        """Take the articles out of the full-text index (they are re-indexed when written)."""
+        if not self._searchable:
+            return
+        for start in range(0, len(article_ids), LOOKUP_BATCH):
+            batch = list(article_ids[start : start + LOOKUP_BATCH])
+            self.connection.execute(delete(search_t).where(search_t.c.rowid.in_(batch)))
+
+    def _forget_tombstones(self, slugs: Sequence[str]) -> None:
+        """An article that comes back is no longer removed."""
+        for start in range(0, len(slugs), LOOKUP_BATCH):
+            batch = list(slugs[start : start + LOOKUP_BATCH])
+            self.connection.execute(delete(tombstone_t).where(tombstone_t.c.slug.in_(batch)))
 
     def _article_row(self, article: ParsedArticle) -> dict[str, Any]:
         return {
@@ -345,6 +394,14 @@ class ArticleStore:
             doomed.update((i, slug) for i, path, slug in rows if path not in keep_paths)
         ids = list(doomed)
         self._forget_links(ids)
+        self._forget_search(ids)
+        removed_at = _now()
+        self._insert[tombstone_t.name](
+            [
+                {"slug": slug, "seq": seq, "removed_at": removed_at}
+                for slug, seq in zip(doomed.values(), self._next_seqs(len(ids)), strict=True)
+            ]
+        )
         for start in range(0, len(ids), LOOKUP_BATCH):
             batch = ids[start : start + LOOKUP_BATCH]
             self.connection.execute(delete(source_t).where(source_t.c.article_id.in_(batch)))
@@ -401,9 +458,14 @@ class ArticleStore:
             update(catalog_t).values(
                 article_count=count,
                 generation=catalog_t.c.generation + 1,
-                changed_at=datetime.now(UTC).replace(tzinfo=None),
+                changed_at=_now(),
+                change_seq=self._last_seq if self._last_seq is not None else catalog_t.c.change_seq,
             )
         )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _source_row(version: NewVersion) -> dict[str, Any]:

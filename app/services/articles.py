@@ -171,7 +171,7 @@ def list_articles(
     scope = _scope(connection, filters)
     total, exact = _total(connection, scope, exact_total_limit)
     item_json = summary_json(connection.dialect.name)
-    query = _summary_select() if item_json is None else _summary_json_select(item_json)
+    query = summary_select() if item_json is None else _summary_json_select(item_json)
     query = query.where(*scope.conditions)
     if after is not None:
         query = query.where(keyset.after(keys, after))
@@ -299,7 +299,7 @@ def _providers(connection: Connection, domains: Sequence[str]) -> dict[int, int]
     return {provider_id: count for provider_id, count in rows}
 
 
-def _summary_select() -> Select[Any]:
+def summary_select() -> Select[Any]:
     return select(
         a.c.id, a.c.slug, a.c.title, a.c.excerpt, a.c.published_at, a.c.web_url,
         a.c.amp_web_url, a.c.cdn_amp_web_url, a.c.original_url, a.c.type, a.c.quality,
@@ -316,7 +316,7 @@ def _summary_json_select(item_json: ColumnElement[str]) -> Select[Any]:
 
 
 def summaries(connection: Connection, rows: Sequence[Any]) -> list[Wire]:
-    """Turn article rows (from `_summary_select`) into list items (`ArticleSummary`)."""
+    """Turn article rows (from `summary_select`) into list items (`ArticleSummary`)."""
     ids = [row.id for row in rows]
     topics, images = _topic_names(connection, ids), _images(connection, ids)
     return [
@@ -396,7 +396,7 @@ def get_article(connection: Connection, slug: str) -> Wire:
         NotFound: no article has this slug.
     """
     row = connection.execute(
-        _summary_select()
+        summary_select()
         .add_columns(source_table.c.front_matter, source_table.c.body)
         .join(source_table, source_table.c.article_id == a.c.id)
         .where(a.c.slug == slug)

@@ -16,6 +16,7 @@ EXPECTED_OPERATIONS = {
     ("get", "/providers"),
     ("get", "/providers/{domain}"),
     ("get", "/providers/{domain}/articles"),
+    ("get", "/changes"),
     ("get", "/health"),
 }
 LIST_PARAMETERS = {

@@ -1129,10 +1129,13 @@ def test_import_with_worker_processes_stores_the_same_as_without(
     serial = import_files(folder, workers=1)
     before = stored.dump()
     with engine.begin() as connection:
-        for table in ("article_topic", "image", "related_link", "article_source", "article"):
+        for table in (
+            "article_topic", "image", "related_link", "article_source", "article", "article_search"
+        ):  # fmt: skip
             connection.exec_driver_sql(f"DELETE FROM {table}")
         connection.exec_driver_sql("DELETE FROM topic")
         connection.exec_driver_sql("DELETE FROM provider")
+        connection.exec_driver_sql("UPDATE catalog SET change_seq = 0")
 
     parallel = import_files(folder, workers=2)
 
