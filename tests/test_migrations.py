@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -51,6 +52,7 @@ def test_upgrade_is_idempotent(database_url: str, tmp_path: Path) -> None:
         engine.dispose()
 
 
+@pytest.mark.sqlite_only("reads the FTS5 index")
 def test_upgrade_from_0002_indexes_existing_articles_and_starts_their_change_log(
     database_url: str,
 ) -> None:

@@ -59,7 +59,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("seq", name=op.f("uq_article_tombstone_seq")),
     )
 
-    if op.get_bind().dialect.name == "sqlite":
+    if op.get_context().dialect.name == "sqlite":
         op.execute(CREATE_SEARCH)
         op.execute(
             "INSERT INTO article_search (rowid, title, excerpt, body) "
@@ -69,7 +69,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
+    if op.get_context().dialect.name == "sqlite":
         op.execute("DROP TABLE article_search")
     op.drop_table("article_tombstone")
     with op.batch_alter_table("article", schema=None) as batch_op:
