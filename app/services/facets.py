@@ -53,7 +53,7 @@ def count_facets(
 def _counted(value: ColumnElement[Any], conditions: Conditions) -> Select[Any]:
     """Matching articles grouped by `value`, with their number as `n`."""
     n = func.count().label("n")
-    return select(value.label("value"), n).where(*conditions).group_by(value)
+    return select(value.label("value"), n).select_from(a).where(*conditions).group_by(value)
 
 
 def _top(query: Select[Any], value: ColumnElement[Any], n: ColumnElement[int]) -> Select[Any]:
