@@ -12,6 +12,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    literal_column,
     null,
     or_,
     select,
@@ -45,6 +46,16 @@ def allocate_ids(connection: Connection, table: Table, count: int) -> list[int]:
     # the ids above the current maximum before this transaction ends.
     top = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
     return list(range(int(top) + 1, int(top) + 1 + count))
+
+
+def month_of(dialect_name: str, moment: ColumnElement[Any]) -> ColumnElement[str]:
+    """The UTC month ("2020-06") of a stored time, as text."""
+    # Constants are written inline, not bound, so that the expression is the same SQL text in
+    # SELECT and in GROUP BY: PostgreSQL requires that.
+    if dialect_name == "sqlite":
+        # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (naive UTC, zero-padded year).
+        return func.substr(moment, literal_column("1"), literal_column("7"), type_=String)
+    return func.to_char(moment, literal_column("'YYYY-MM'"), type_=String)
 
 
 @cache

@@ -5,6 +5,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
+from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
 
 
 def format_utc(moment: datetime) -> str:
@@ -96,6 +98,72 @@ class ArticleDetail(ArticleSummary):
     )
 
 
+class TopicBucket(Schema):
+    value: str = Field(description="Topic slug.", examples=["computer-vision"])
+    label: str = Field(description="Topic name.", examples=["Computer Vision"])
+    count: int
+
+
+class ProviderBucket(Schema):
+    value: str | None = Field(
+        description="Provider domain; null counts the articles without one.",
+        examples=["forbes.com"],
+    )
+    label: str | None = Field(description="Provider name (null for the null bucket).")
+    count: int
+
+
+class TypeBucket(Schema):
+    value: str | None = Field(
+        description="Article type; null counts the articles without one.", examples=["article"]
+    )
+    count: int
+
+
+class PublishedBucket(Schema):
+    value: bool | None = Field(description="The file's `published`; null when it has none.")
+    count: int
+
+
+class MonthBucket(Schema):
+    value: str = Field(
+        description="UTC month of publishedDateTime.",
+        pattern=r"^\d{4}-\d{2}$",
+        examples=["2020-06"],
+    )
+    count: int
+
+
+def _no_default(schema: JsonDict) -> None:
+    # The key is absent unless asked for, never null: there is no default to document.
+    schema.pop("default", None)
+
+
+def _asked_for(description: str) -> Any:
+    return Field(default=None, description=description, json_schema_extra=_no_default)
+
+
+class Facets(Schema):
+    """Counts over every article matching the filters (all pages), most frequent first, ties
+    by value (null last), at most 20 buckets per facet. Only the facets asked for are present,
+    always in this order."""
+
+    topic: list[TopicBucket] | SkipJsonSchema[None] = _asked_for(
+        "Topics of the matching articles (an article counts once in each of its topics; none "
+        "for an article without topics)."
+    )
+    provider: list[ProviderBucket] | SkipJsonSchema[None] = _asked_for(
+        "Providers of the matching articles."
+    )
+    type: list[TypeBucket] | SkipJsonSchema[None] = _asked_for("Types of the matching articles.")
+    published: list[PublishedBucket] | SkipJsonSchema[None] = _asked_for(
+        "`published` values of the matching articles."
+    )
+    month: list[MonthBucket] | SkipJsonSchema[None] = _asked_for(
+        "Publication months (UTC) of the matching articles."
+    )
+
+
 class ArticlePage(Schema):
     items: list[ArticleSummary]
     total: int = Field(
@@ -108,6 +176,9 @@ class ArticlePage(Schema):
     limit: int
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
+    )
+    facets: Facets | SkipJsonSchema[None] = _asked_for(
+        "Present only when the `facets` parameter asks for some; the same on every page."
     )
 
 

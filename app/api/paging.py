@@ -48,5 +48,6 @@ def article_page(
         limit=query.limit,
         cursor=query.cursor,
         exact_total_limit=request.app.state.settings.exact_total_limit,
+        facets=query.facets,
     )
     return page_response(request, page)

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from app.services.articles import SORTS, ArticleFilters, Sort, TimeBound, parse_time_bound
+from app.services.facets import FACETS, FacetName, parse_facets
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
@@ -31,6 +32,14 @@ SortParam = Annotated[
         description="`newest` (default), `oldest`, `quality` or `heat` (highest first; articles "
         "without the field last). Ties break by time, then slug.",
         examples=list(SORTS),
+    ),
+]
+FacetsParam = Annotated[
+    list[str] | None,
+    Query(
+        description="Facets to count over every matching article (all pages), comma-separated "
+        f"or repeated: {', '.join(f'`{name}`' for name in FACETS)}. Adds `facets` to the answer.",
+        examples=["topic,month"],
     ),
 ]
 
@@ -122,6 +131,7 @@ class ArticleListQuery:
     sort: Sort
     limit: int
     cursor: str | None
+    facets: tuple[FacetName, ...] = ()
 
 
 def article_list_query(
@@ -129,9 +139,12 @@ def article_list_query(
     sort: SortParam = "newest",
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
+    facets: FacetsParam = None,
 ) -> ArticleListQuery:
-    """Collect filters, sort and paging of an article list."""
-    return ArticleListQuery(filters=filters, sort=sort, limit=limit, cursor=cursor)
+    """Collect filters, sort, paging and facets of an article list."""
+    return ArticleListQuery(
+        filters=filters, sort=sort, limit=limit, cursor=cursor, facets=parse_facets(facets or ())
+    )
 
 
 ListQuery = Annotated[ArticleListQuery, Depends(article_list_query)]

@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.schemas import format_utc
 from app.services import keyset
+from app.services.facets import FacetName, count_facets
 from app.services.keyset import Key
 
 Sort = Literal["newest", "oldest", "quality", "heat"]
@@ -156,10 +157,12 @@ def list_articles(
     limit: int = 25,
     cursor: str | None = None,
     exact_total_limit: int = 10_000,
+    facets: Sequence[FacetName] = (),
 ) -> Wire:
     """One page (an `ArticlePage`) of the articles matching `filters`, in `sort` order, after
     `cursor`. `total` is exact up to `exact_total_limit` matches; past it, it is that limit
     and `totalIsExact` is false, so that a cheap page never turns into a count of everything.
+    `facets` adds those facets of the whole matching set (no `facets` key when empty).
 
     Raises:
         NotFound: `within_topic` or `within_provider` does not exist.
@@ -182,13 +185,16 @@ def list_articles(
         if item_json is None
         else [orjson.Fragment(row.item) for row in page]
     )
-    return {
+    answer: Wire = {
         "items": items,
         "total": total,
         "totalIsExact": exact,
         "limit": limit,
         "nextCursor": keyset.encode_cursor(sort, keys, page[-1]) if more else None,
     }
+    if facets:
+        answer["facets"] = count_facets(connection, scope.conditions, facets)
+    return answer
 
 
 def _total(connection: Connection, scope: _Scope, exact_limit: int) -> tuple[int, bool]:

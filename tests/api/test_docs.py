@@ -21,7 +21,7 @@ EXPECTED_OPERATIONS = {
 }
 LIST_PARAMETERS = {
     "topic", "provider", "type", "published", "from", "to", "min_quality", "max_quality",
-    "sort", "limit", "cursor",
+    "sort", "limit", "cursor", "facets",
 }  # fmt: skip
 ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
