@@ -58,6 +58,18 @@ def month_of(dialect_name: str, moment: ColumnElement[Any]) -> ColumnElement[str
     return func.to_char(moment, literal_column("'YYYY-MM'"), type_=String)
 
 
+# Any constant will do, as long as every importer takes the same one.
+IMPORT_LOCK_KEY = 0x61727469636C6573  # "articles"
+
+
+def lock_for_import(connection: Connection) -> None:
+    """Make this transaction the only import running, until it ends. SQLite's importer already
+    holds the write lock (BEGIN IMMEDIATE); PostgreSQL takes a transaction-level advisory lock,
+    so two imports queue instead of interleaving their ids and change-log positions."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK_KEY)))
+
+
 @cache
 def summary_json(dialect_name: str) -> ColumnElement[str] | None:
     """A column holding each article's list item (`ArticleSummary`) as JSON text, built by the

@@ -4,6 +4,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -125,6 +126,42 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+# SQLite's "database is busy" and "table is locked": another writer held on too long.
+_SQLITE_BUSY_CODES = {5, 6}
+
+
+def _is_transient(exc: Exception) -> bool:
+    """Whether a database error says "not now" rather than "never": no free connection in
+    the pool, a dropped or refused connection, a statement timeout, a busy SQLite file."""
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return True
+    if not isinstance(exc, sqlalchemy.exc.OperationalError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_BUSY_CODES
+    # PostgreSQL (psycopg): operational errors are connection failures, cancelled statements
+    # (timeouts) and the like; mistakes in SQL are ProgrammingErrors.
+    return True
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    if not _is_transient(exc):
+        return await _unexpected_error(request, exc)
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    response = problem(
+        503,
+        Unavailable.kind,
+        Unavailable.title,
+        "The database is busy or unreachable; try again shortly.",
+        request.url.path,
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     # Logged in full for the operator; the client learns only that it failed.
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -149,4 +186,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sqlalchemy.exc.TimeoutError, _database_error)
+    app.add_exception_handler(sqlalchemy.exc.OperationalError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

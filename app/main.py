@@ -24,7 +24,13 @@ with YAML front matter (the format Smartable AI published its news in).
 
 def create_app(settings: Settings) -> FastAPI:
     """The API for the database `settings.database_url`."""
-    engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    engine = make_engine(
+        settings.database_read_url or settings.database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        read_only=True,
+        pool=settings.pool_options(),
+        statement_timeout_ms=settings.database_statement_timeout_ms,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

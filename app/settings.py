@@ -3,6 +3,8 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.db import PoolOptions
+
 
 class Settings(BaseSettings):
     """Service configuration; every field can be set by an environment variable of the same name."""
@@ -18,12 +20,43 @@ class Settings(BaseSettings):
         ge=1,
         description="Files larger than this are rejected by the importer (IMPORT_MAX_FILE_BYTES).",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        description="Where the API reads from, e.g. a PostgreSQL replica (DATABASE_READ_URL); "
+        "DATABASE_URL when unset. Imports and migrations always use DATABASE_URL.",
+    )
+    database_pool_size: int = Field(
+        default=5, ge=1, description="Connections each API process keeps open (DATABASE_POOL_SIZE)."
+    )
+    database_max_overflow: int = Field(
+        default=10,
+        ge=0,
+        description="Extra connections a process may open under load (DATABASE_MAX_OVERFLOW).",
+    )
+    database_pool_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a request waits for a free connection before a 503 "
+        "(DATABASE_POOL_TIMEOUT_S).",
+    )
+    database_statement_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="PostgreSQL: longest a statement of the API may run, 0 for no limit "
+        "(DATABASE_STATEMENT_TIMEOUT_MS).",
+    )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     exact_total_limit: int = Field(
         default=10_000,
         ge=0,
         description="List totals are counted exactly up to this many matches (EXACT_TOTAL_LIMIT).",
     )
+
+    def pool_options(self) -> PoolOptions:
+        """The connection pool limits these settings ask for."""
+        return PoolOptions(
+            self.database_pool_size, self.database_max_overflow, self.database_pool_timeout_s
+        )
 
 
 def load_settings() -> Settings:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from app.dialect import lock_for_import
 from app.importer.discover import Candidate, discover
 from app.importer.examine import KnownFile, Outcome, Parsed, Refused, Task, Unchanged, examine_batch
 from app.importer.store import ArticleStore, NewVersion, StoredSource
@@ -96,6 +97,7 @@ def import_paths(
     with engine.connect() as connection:
         connection = connection.execution_options(sqlite_begin="BEGIN IMMEDIATE")
         with connection.begin() as transaction:
+            lock_for_import(connection)
             store = ArticleStore(connection)
             candidates = _drop_duplicate_slugs(store, found, report)
             if on_start:
