@@ -11,7 +11,7 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 COPY migrations ./migrations
 COPY seeds ./seeds
-RUN pip install . \
+RUN pip install '.[postgres]' \
     && useradd --system --uid 10001 --home-dir /srv articles \
     && mkdir /data && chown articles /data
 
