@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
 from app.jsontext import dump_json, load_json
@@ -14,13 +15,15 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
-    """Build an engine for `url`; SQLite gets WAL, a busy timeout, foreign keys and real BEGINs."""
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, pooled: bool = True) -> Engine:
+    """Build an engine for `url`; SQLite gets WAL, a busy timeout, foreign keys and real BEGINs.
+    An engine that is not `pooled` opens a connection of its own for every use."""
     json_options: dict[str, Any] = {"json_serializer": dump_json, "json_deserializer": load_json}
+    pool: dict[str, Any] = {} if pooled else {"poolclass": NullPool}
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, **json_options)
+        return create_engine(url, pool_pre_ping=True, **json_options, **pool)
 
-    engine = create_engine(url, connect_args={"check_same_thread": False}, **json_options)
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **json_options, **pool)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

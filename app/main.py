@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app.api.openapi import install_openapi
-from app.api.routes import articles, health, providers, topics
+from app.api.routes import articles, downloads, feeds, health, providers, topics
 from app.db import make_engine
 from app.errors import install_error_handlers
 from app.settings import Settings, load_settings
@@ -25,11 +25,15 @@ with YAML front matter (the format Smartable AI published its news in).
 def create_app(settings: Settings) -> FastAPI:
     """The API for the database `settings.database_url`."""
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    download_engine = make_engine(
+        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms, pooled=False
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()
+        download_engine.dispose()
 
     # Docs assets (Swagger UI, ReDoc) come from the installed package, never from a CDN.
     app: FastAPI = FastAPIOffline(
@@ -39,10 +43,11 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.download_engine = download_engine
     app.state.settings = settings
     install_error_handlers(app)
-    for router in (articles.router, topics.router, providers.router, health.router):
-        app.include_router(router)
+    for module in (articles, topics, providers, feeds, downloads, health):
+        app.include_router(module.router)
     install_openapi(app)
     return app
 

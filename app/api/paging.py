@@ -18,11 +18,15 @@ def page_response(request: Request, page: dict[str, Any]) -> JSONBody:
     response = JSONBody(page)
     next_cursor = page.get("nextCursor")
     if next_cursor is not None:
-        url = request.url.include_query_params(cursor=next_cursor)
-        # The path arrives decoded ("AI in Autos"); a URL in a header must be encoded again.
-        url = url.replace(path=quote(url.path))
-        response.headers["Link"] = f'<{url}>; rel="next"'
+        response.headers["Link"] = f'<{next_page_url(request, next_cursor)}>; rel="next"'
     return response
+
+
+def next_page_url(request: Request, cursor: str) -> str:
+    """The URL of this request with `cursor` in place of its own."""
+    url = request.url.include_query_params(cursor=cursor)
+    # The path arrives decoded ("AI in Autos"); a URL in a header must be encoded again.
+    return str(url.replace(path=quote(url.path)))
 
 
 def article_page(
