@@ -48,7 +48,7 @@ class JSONFeedBody(JSONResponse):
 
 
 @dataclass(frozen=True)
-class _Page:
+class FeedPage:
     """One page of a feed, with every URL it names."""
 
     title: str
@@ -68,47 +68,20 @@ class _Page:
         return web_url or self.article_url(article)
 
 
-def atom_answer(
+def feed_page(
     request: Request,
     engine: Engine,
     query: ArticleListQuery,
     *,
     within_topic: str | None = None,
     within_provider: str | None = None,
-) -> AtomBody:
-    """One page of the articles matching `query`, newest first, as an Atom feed."""
-    page = _read_page(
-        request, engine, query, ATOM_SUFFIX, within_topic=within_topic,
-        within_provider=within_provider,
-    )  # fmt: skip
-    return AtomBody(_atom(page))
+) -> FeedPage:
+    """One page of the feed of the articles matching `query`, newest first.
 
-
-def json_feed_answer(
-    request: Request,
-    engine: Engine,
-    query: ArticleListQuery,
-    *,
-    within_topic: str | None = None,
-    within_provider: str | None = None,
-) -> JSONFeedBody:
-    """One page of the articles matching `query`, newest first, as a JSON Feed 1.1 document."""
-    page = _read_page(
-        request, engine, query, JSON_FEED_SUFFIX, within_topic=within_topic,
-        within_provider=within_provider,
-    )  # fmt: skip
-    return JSONFeedBody(_json_feed(page))
-
-
-def _read_page(
-    request: Request,
-    engine: Engine,
-    query: ArticleListQuery,
-    suffix: str,
-    *,
-    within_topic: str | None,
-    within_provider: str | None,
-) -> _Page:
+    Raises:
+        NotFound: `within_topic` or `within_provider` does not exist.
+        InvalidParameter: contradictory filters or a malformed cursor.
+    """
     filters = replace(query.filters, within_topic=within_topic, within_provider=within_provider)
     feed = read(engine, article_feed, filters, limit=query.limit, cursor=query.cursor)
     articles: list[Wire] = feed["items"]
@@ -119,16 +92,27 @@ def _read_page(
     else:
         updated = EPOCH
     next_cursor: str | None = feed["nextCursor"]
-    return _Page(
+    list_path = request.url.path.removesuffix(ATOM_SUFFIX).removesuffix(JSON_FEED_SUFFIX)
+    return FeedPage(
         title=TITLE if feed["scope"] is None else f"{TITLE}: {feed['scope']}",
         feed_id=_absolute(request.url.remove_query_params("cursor")),
         self_url=_absolute(request.url),
         next_url=None if next_cursor is None else next_page_url(request, next_cursor),
-        list_url=_absolute(request.url.replace(path=request.url.path.removesuffix(suffix))),
+        list_url=_absolute(request.url.replace(path=list_path)),
         api_root=str(request.base_url),
         updated=updated,
         articles=articles,
     )
+
+
+def atom_body(page: FeedPage) -> AtomBody:
+    """The page as an Atom feed."""
+    return AtomBody(_atom(page))
+
+
+def json_feed_body(page: FeedPage) -> JSONFeedBody:
+    """The page as a JSON Feed 1.1 document."""
+    return JSONFeedBody(_json_feed(page))
 
 
 def _absolute(url: URL) -> str:
@@ -157,7 +141,7 @@ def _first_image(article: Wire) -> Wire | None:
     return next((image for image in images if image["url"]), None)
 
 
-def _atom(page: _Page) -> bytes:
+def _atom(page: FeedPage) -> bytes:
     generator = FeedGenerator()
     generator.load_extension("media")
     generator.id(page.feed_id)
@@ -193,7 +177,7 @@ def _atom(page: _Page) -> bytes:
     return atom
 
 
-def _json_feed(page: _Page) -> JSONFeed:
+def _json_feed(page: FeedPage) -> JSONFeed:
     return JSONFeed(
         title=page.title,
         home_page_url=page.list_url,
@@ -203,7 +187,7 @@ def _json_feed(page: _Page) -> JSONFeed:
     )
 
 
-def _json_feed_item(page: _Page, article: Wire) -> JSONFeedItem:
+def _json_feed_item(page: FeedPage, article: Wire) -> JSONFeedItem:
     moment = _moment(article["publishedDateTime"])
     author = _author(article)
     image = _first_image(article)

@@ -231,8 +231,9 @@ def list_article_dicts(
     limit: int = 25,
     cursor: str | None = None,
 ) -> Wire:
-    """A page as `list_articles` gives it, with dict items and without a total (0): for
-    answers that show none, a limit of 0 keeps the count to a single probe.
+    """A page as `list_articles` gives it, with dict items, for answers that show no total:
+    an exact-total limit of 0 keeps the count to a single probe (`total` is then not to be
+    trusted).
 
     Raises:
         NotFound: `within_topic` or `within_provider` does not exist.

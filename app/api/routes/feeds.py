@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from app.api.deps import EngineDep
-from app.api.feeds import AtomBody, JSONFeedBody, atom_answer, json_feed_answer
+from app.api.feeds import AtomBody, JSONFeedBody, atom_body, feed_page, json_feed_body
 from app.api.format_params import FeedQuery
 from app.api.problems import problem_responses
 from app.api.routes.providers import Domain
@@ -33,7 +33,7 @@ def _responses(answer: dict[int | str, Any], **problems: str) -> dict[int | str,
 @router.get("/articles.atom", response_class=AtomBody, responses=_responses(ATOM))
 async def read_articles_atom(request: Request, engine: EngineDep, query: FeedQuery) -> AtomBody:
     """Feed the articles matching every filter as Atom, newest first, one page at a time."""
-    return atom_answer(request, engine, query)
+    return atom_body(feed_page(request, engine, query))
 
 
 @router.get(
@@ -46,7 +46,7 @@ async def read_articles_json_feed(
     request: Request, engine: EngineDep, query: FeedQuery
 ) -> JSONFeedBody:
     """Feed the articles matching every filter as JSON Feed 1.1, newest first, page by page."""
-    return json_feed_answer(request, engine, query)
+    return json_feed_body(feed_page(request, engine, query))
 
 
 @router.get(
@@ -58,7 +58,7 @@ async def read_topic_atom(
     request: Request, engine: EngineDep, slug: TopicSlug, query: FeedQuery
 ) -> AtomBody:
     """Feed the topic's articles as Atom, newest first, with the same filters as `/articles`."""
-    return atom_answer(request, engine, query, within_topic=slug)
+    return atom_body(feed_page(request, engine, query, within_topic=slug))
 
 
 @router.get(
@@ -71,7 +71,7 @@ async def read_topic_json_feed(
     request: Request, engine: EngineDep, slug: TopicSlug, query: FeedQuery
 ) -> JSONFeedBody:
     """Feed the topic's articles as JSON Feed 1.1, newest first, with the same filters."""
-    return json_feed_answer(request, engine, query, within_topic=slug)
+    return json_feed_body(feed_page(request, engine, query, within_topic=slug))
 
 
 @router.get(
@@ -83,7 +83,7 @@ async def read_provider_atom(
     request: Request, engine: EngineDep, domain: Domain, query: FeedQuery
 ) -> AtomBody:
     """Feed the provider's articles as Atom, newest first, with the same filters as `/articles`."""
-    return atom_answer(request, engine, query, within_provider=domain)
+    return atom_body(feed_page(request, engine, query, within_provider=domain))
 
 
 @router.get(
@@ -96,4 +96,4 @@ async def read_provider_json_feed(
     request: Request, engine: EngineDep, domain: Domain, query: FeedQuery
 ) -> JSONFeedBody:
     """Feed the provider's articles as JSON Feed 1.1, newest first, with the same filters."""
-    return json_feed_answer(request, engine, query, within_provider=domain)
+    return json_feed_body(feed_page(request, engine, query, within_provider=domain))
