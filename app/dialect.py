@@ -47,6 +47,12 @@ def allocate_ids(connection: Connection, table: Table, count: int) -> list[int]:
     return list(range(int(top) + 1, int(top) + 1 + count))
 
 
+def snapshot_options(dialect_name: str) -> dict[str, Any]:
+    """Execution options under which every statement of a transaction reads one snapshot.
+    SQLite's transactions already do (WAL); PostgreSQL's default, READ COMMITTED, does not."""
+    return {} if dialect_name == "sqlite" else {"isolation_level": "REPEATABLE READ"}
+
+
 @cache
 def summary_json(dialect_name: str) -> ColumnElement[str] | None:
     """A column holding each article's list item (`ArticleSummary`) as JSON text, built by the

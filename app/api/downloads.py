@@ -13,6 +13,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from app.api.format_params import ArticleCSVQuery
+from app.dialect import snapshot_options
 from app.services.articles import ArticleFilters, Sort, article_batches
 
 # Rows read per query and written per chunk: memory stays bounded by one batch, and each
@@ -90,6 +91,7 @@ def _open(
 ) -> tuple[Connection, Iterator[list[Wire]]]:
     connection = engine.connect()
     try:
+        connection.execution_options(**snapshot_options(engine.dialect.name))
         return connection, article_batches(connection, filters, sort=sort, batch_size=BATCH_SIZE)
     except BaseException:
         connection.close()
