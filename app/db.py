@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
 from app.jsontext import dump_json, load_json
@@ -32,17 +33,19 @@ def make_engine(
     read_only: bool = False,
     pool: PoolOptions | None = None,
     statement_timeout_ms: int | None = None,
+    pooled: bool = True,
 ) -> Engine:
     """Build an engine for `url`. SQLite gets WAL, a busy timeout, foreign keys and real
     BEGINs; PostgreSQL a pre-pinged pool and a statement timeout. A `read_only` engine (the
-    API's) cannot write, and each of its transactions reads one snapshot."""
+    API's) cannot write, and each of its transactions reads one snapshot. An engine that is
+    not `pooled` opens a connection of its own for every use."""
     json_options: dict[str, Any] = {"json_serializer": dump_json, "json_deserializer": load_json}
     pool = pool or PoolOptions()
-    pool_options: dict[str, Any] = {
-        "pool_size": pool.size,
-        "max_overflow": pool.max_overflow,
-        "pool_timeout": pool.timeout_s,
-    }
+    pool_options: dict[str, Any] = (
+        {"pool_size": pool.size, "max_overflow": pool.max_overflow, "pool_timeout": pool.timeout_s}
+        if pooled
+        else {"poolclass": NullPool}
+    )
     if not is_sqlite(url):
         connect_args: dict[str, Any] = {}
         if statement_timeout_ms:

@@ -256,3 +256,36 @@ class Problem(BaseModel):
     detail: str = Field(examples=["limit: Input should be greater than or equal to 1 (got '0')"])
     instance: str = Field(examples=["/articles"])
     parameter: str | None = Field(default=None, examples=["limit"])
+
+
+class JSONFeedAuthor(BaseModel):
+    """A JSON Feed author: here, the article's provider."""
+
+    name: str
+
+
+class JSONFeedItem(BaseModel):
+    """A JSON Feed 1.1 item: one article."""
+
+    id: str = Field(description="The article's API URL: permanent and unique.")
+    url: str = Field(description="The article's `webUrl` (its API URL when it has none).")
+    title: str
+    content_text: str = Field(description="The excerpt (JSON Feed requires some content).")
+    summary: str | None = Field(default=None, description="The excerpt.")
+    image: str | None = Field(default=None, description="The article's first image.")
+    date_published: UTCDateTime
+    date_modified: UTCDateTime
+    authors: list[JSONFeedAuthor] | None = None
+    tags: list[str] | None = Field(default=None, description="Topic names.")
+
+
+class JSONFeed(BaseModel):
+    """A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1): one page of articles,
+    newest first. Field names are the JSON Feed specification's own (snake_case)."""
+
+    version: Literal["https://jsonfeed.org/version/1.1"] = "https://jsonfeed.org/version/1.1"
+    title: str
+    home_page_url: str = Field(description="The same query as a JSON list.")
+    feed_url: str = Field(description="This page of the feed.")
+    next_url: str | None = Field(default=None, description="The next page; absent on the last.")
+    items: list[JSONFeedItem]

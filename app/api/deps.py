@@ -35,3 +35,13 @@ def read(
     """
     with engine.connect() as connection:
         return operation(connection, *args, **kwargs)
+
+
+async def get_download_engine(request: Request) -> Engine:
+    # Downloads hold a connection while the client reads; they get their own, outside the
+    # pool of the short reads, so that slow downloads can never starve the other requests.
+    engine: Engine = request.app.state.download_engine
+    return engine
+
+
+DownloadEngineDep = Annotated[Engine, Depends(get_download_engine)]

@@ -22,12 +22,20 @@ def page_response(request: Request, page: dict[str, Any]) -> JSONBody:
     return response
 
 
+def next_page_url(request: Request, cursor: str) -> str:
+    """The URL of this request with `cursor` in place of its own."""
+    return _with_query(request, cursor=cursor)
+
+
 def link_next(request: Request, **query: str) -> str:
     """A `Link` header value to this request's URL with `query` replaced: the next page."""
+    return f'<{_with_query(request, **query)}>; rel="next"'
+
+
+def _with_query(request: Request, **query: str) -> str:
     url = request.url.include_query_params(**query)
     # The path arrives decoded ("AI in Autos"); a URL in a header must be encoded again.
-    url = url.replace(path=quote(url.path))
-    return f'<{url}>; rel="next"'
+    return str(url.replace(path=quote(url.path)))
 
 
 def article_page(

@@ -5,7 +5,7 @@ orjson: on the hot path, building and validating pydantic models costs more than
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Select, exists, false, func, s
 from app.dialect import summary_json
 from app.errors import InvalidParameter, NotFound
 from app.importer.parse import KNOWN_KEYS, slugify
+from app.jsontext import load_json
 from app.models import (
     article_table,
     article_topic_table,
@@ -158,11 +159,14 @@ def list_articles(
     cursor: str | None = None,
     exact_total_limit: int = 10_000,
     facets: Sequence[FacetName] = (),
+    as_dicts: bool = False,
 ) -> Wire:
     """One page (an `ArticlePage`) of the articles matching `filters`, in `sort` order, after
     `cursor`. `total` is exact up to `exact_total_limit` matches; past it, it is that limit
     and `totalIsExact` is false, so that a cheap page never turns into a count of everything.
     `facets` adds those facets of the whole matching set (no `facets` key when empty).
+    Items are ready-made JSON fragments where the database renders them, unless `as_dicts`
+    asks for plain dicts (for answers other than JSON).
 
     Raises:
         NotFound: `within_topic` or `within_provider` does not exist.
@@ -180,11 +184,13 @@ def list_articles(
         query = query.where(keyset.after(keys, after))
     rows = connection.execute(query.order_by(*keyset.order_by(keys)).limit(limit + 1)).all()
     page, more = rows[:limit], len(rows) > limit
-    items = (
-        summaries(connection, page)
-        if item_json is None
-        else [orjson.Fragment(row.item) for row in page]
-    )
+    items: list[Any]
+    if item_json is None:
+        items = summaries(connection, page)
+    elif as_dicts:
+        items = [load_json(row.item) for row in page]
+    else:
+        items = [orjson.Fragment(row.item) for row in page]
     answer: Wire = {
         "items": items,
         "total": total,
@@ -195,6 +201,54 @@ def list_articles(
     if facets:
         answer["facets"] = count_facets(connection, scope.conditions, facets)
     return answer
+
+
+def article_batches(
+    connection: Connection, filters: ArticleFilters, *, sort: Sort, batch_size: int
+) -> Iterator[list[Wire]]:
+    """Every article matching `filters`, in `sort` order, as lists of at most `batch_size`
+    items (dicts). The first batch is read at the call, so that bad filters and unknown
+    topics or providers raise before anything is yielded; later batches resume from a cursor
+    on the same connection, hence from the same snapshot as long as its transaction lasts.
+
+    Raises:
+        NotFound: `within_topic` or `within_provider` does not exist.
+        InvalidParameter: contradictory filters.
+    """
+
+    def batches(first: Wire) -> Iterator[list[Wire]]:
+        current = first
+        while current["items"]:
+            yield current["items"]
+            if current["nextCursor"] is None:
+                return
+            current = list_article_dicts(
+                connection, filters, sort=sort, limit=batch_size, cursor=current["nextCursor"]
+            )
+
+    return batches(list_article_dicts(connection, filters, sort=sort, limit=batch_size))
+
+
+def list_article_dicts(
+    connection: Connection,
+    filters: ArticleFilters,
+    *,
+    sort: Sort = "newest",
+    limit: int = 25,
+    cursor: str | None = None,
+) -> Wire:
+    """A page as `list_articles` gives it, with dict items, for answers that show no total:
+    an exact-total limit of 0 keeps the count to a single probe (`total` is then not to be
+    trusted).
+
+    Raises:
+        NotFound: `within_topic` or `within_provider` does not exist.
+        InvalidParameter: contradictory filters or a malformed cursor.
+    """
+    return list_articles(
+        connection, filters, sort=sort, limit=limit, cursor=cursor,
+        exact_total_limit=0, as_dicts=True,
+    )  # fmt: skip
 
 
 def _total(connection: Connection, scope: _Scope, exact_limit: int) -> tuple[int, bool]:

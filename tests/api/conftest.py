@@ -93,6 +93,19 @@ CATALOG: tuple[Spec, ...] = (
 )  # fmt: skip
 
 
+# The three article lists, and filters that each of them meets with some articles of CATALOG.
+LISTS = ("/articles", "/topics/ai/articles", "/providers/alpha.example/articles")
+LIST_FILTERS: tuple[dict[str, Any], ...] = (
+    {},
+    {"topic": "Robotics"},
+    {"provider": ["alpha.example", "beta.example"]},
+    {"type": "article", "published": "true"},
+    {"from": "2020-06-17", "to": "2020-06-18"},
+    {"min_quality": 50, "max_quality": 90},
+    {"topic": "AI", "min_quality": 60},
+)
+
+
 def by_slug(slug: str, specs: Iterable[Spec] = CATALOG) -> Spec:
     return next(spec for spec in specs if spec.slug == slug)
 

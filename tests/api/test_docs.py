@@ -18,11 +18,22 @@ EXPECTED_OPERATIONS = {
     ("get", "/providers/{domain}/articles"),
     ("get", "/changes"),
     ("get", "/health"),
+    *(
+        ("get", f"{scope}articles{suffix}")
+        for scope in ("/", "/topics/{slug}/", "/providers/{domain}/")
+        for suffix in (".atom", ".feed.json", ".csv")
+    ),
 }
 LIST_PARAMETERS = {
     "topic", "provider", "type", "published", "from", "to", "min_quality", "max_quality",
     "sort", "limit", "cursor", "facets",
 }  # fmt: skip
+ARTICLE_LISTS = ["/articles", "/topics/{slug}/articles", "/providers/{domain}/articles"]
+FORMATS = {
+    ".atom": "application/atom+xml",
+    ".feed.json": "application/feed+json",
+    ".csv": "text/csv",
+}
 ASSET = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
@@ -82,9 +93,7 @@ def test_every_parameter_has_a_description_and_an_example(openapi: dict[str, Any
     assert seen >= 3 * len(LIST_PARAMETERS) + 2
 
 
-@pytest.mark.parametrize(
-    "path", ["/articles", "/topics/{slug}/articles", "/providers/{domain}/articles"]
-)
+@pytest.mark.parametrize("path", ARTICLE_LISTS)
 def test_every_article_list_documents_every_filter(openapi: dict[str, Any], path: str) -> None:
     parameters = openapi["paths"][path]["get"]["parameters"]
     query = {p["name"] for p in parameters if p["in"] == "query"}
@@ -94,6 +103,35 @@ def test_every_article_list_documents_every_filter(openapi: dict[str, Any], path
     limit = next(p for p in parameters if p["name"] == "limit")
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 100)
     assert limit["schema"]["default"] == 25
+
+
+@pytest.mark.parametrize("path", ARTICLE_LISTS)
+@pytest.mark.parametrize("suffix", list(FORMATS))
+def test_every_feed_and_csv_form_documents_its_media_type_and_the_lists_filters(
+    openapi: dict[str, Any], path: str, suffix: str
+) -> None:
+    operation = openapi["paths"][f"{path}{suffix}"]["get"]
+    answer = operation["responses"]["200"]
+    assert answer["description"].strip()
+    assert list(answer["content"]) == [FORMATS[suffix]]
+    query = {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+    filters = LIST_PARAMETERS - {"sort", "limit", "cursor"}
+    assert query == (filters | {"sort"} if suffix == ".csv" else LIST_PARAMETERS)
+    sort = next(p for p in operation["parameters"] if p["name"] == "sort")["schema"]
+    if suffix == ".csv":
+        assert sort["enum"] == ["newest", "oldest", "quality", "heat"]
+    else:
+        assert sort["const"] == "newest"
+    assert "422" in operation["responses"]
+    assert ("404" in operation["responses"]) == ("{" in path)
+
+
+def test_json_feed_answer_documents_the_json_feed_document(openapi: dict[str, Any]) -> None:
+    answer = openapi["paths"]["/articles.feed.json"]["get"]["responses"]["200"]
+    schema = answer["content"]["application/feed+json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/JSONFeed"}
+    document = openapi["components"]["schemas"]["JSONFeed"]
+    assert {"version", "title", "feed_url", "next_url", "items"} <= set(document["properties"])
 
 
 def test_parameter_examples_are_valid_requests(client: TestClient, openapi: dict[str, Any]) -> None:
