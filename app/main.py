@@ -1,4 +1,4 @@
-"""Build the FastAPI application: routers, error handlers, offline docs. No routes here."""
+"""Build the FastAPI application: routers, error handlers, middleware, offline docs. No routes."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -6,11 +6,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from app.api.caching import CachingMiddleware
+from app.api.cors import install_cors
 from app.api.openapi import install_openapi
 from app.api.routes import articles, health, providers, topics
 from app.db import make_engine
 from app.errors import install_error_handlers
+from app.fingerprint import deployment_fingerprint
+from app.services.catalog import CatalogReader
 from app.settings import Settings, load_settings
+
+# Swagger UI and ReDoc assets: static files with validators of their own.
+DOCS_ASSETS = "/static-offline-docs"
+# Answers about live state, never to be reused.
+UNCACHED_PATHS = ("/health",)
 
 DESCRIPTION = """
 A read-only API over a curated collection of news articles, imported from Markdown files
@@ -25,10 +34,12 @@ with YAML front matter (the format Smartable AI published its news in).
 def create_app(settings: Settings) -> FastAPI:
     """The API for the database `settings.database_url`."""
     engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    catalog = CatalogReader(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        catalog.close()
         engine.dispose()
 
     # Docs assets (Swagger UI, ReDoc) come from the installed package, never from a CDN.
@@ -37,6 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        static_url=DOCS_ASSETS,
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -44,6 +56,15 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (articles.router, topics.router, providers.router, health.router):
         app.include_router(router)
     install_openapi(app)
+    app.add_middleware(
+        CachingMiddleware,
+        read_version=catalog.read,
+        fingerprint=deployment_fingerprint(settings),
+        max_age=settings.cache_max_age,
+        no_store=UNCACHED_PATHS,
+        bypass=(DOCS_ASSETS + "/",),
+    )
+    install_cors(app, settings.cors_allow_origins)
     return app
 
 

@@ -1,0 +1,228 @@
+"""HTTP caching of GET answers: ETag, Last-Modified, Cache-Control, and 304 before routing.
+
+A pure ASGI middleware, so that a revalidation that hits costs one catalog read and one hash,
+not FastAPI's routing, dependencies and query.
+"""
+
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from hashlib import blake2b
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.conditional import canonical_query, format_http_date, parse_http_date
+from app.errors import Unavailable
+from app.fingerprint import Fingerprint
+from app.services.catalog import CatalogVersion
+
+_READS = frozenset({"GET", "HEAD"})
+_ENTITY_TAG = re.compile(rb'"[^"]*"')
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+@dataclass(frozen=True)
+class _Validators:
+    """What every answer for one catalog version shares."""
+
+    version: CatalogVersion
+    tag_prefix: bytes
+    seed: bytes
+    last_modified: datetime
+    last_modified_header: bytes
+
+    @classmethod
+    def build(cls, version: CatalogVersion, fingerprint: Fingerprint) -> "_Validators":
+        # The code's time counts too, so that a new deployment is "modified" for clients that
+        # only send If-Modified-Since; a database never imported is as old as the code. Never
+        # later than now (RFC 9110 8.8.2.1), and in whole seconds, as HTTP dates are.
+        changed = max(version.changed_at or fingerprint.code_time, fingerprint.code_time)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        moment = min(changed, now).replace(microsecond=0, tzinfo=UTC)
+        # changed_at is in the seed too: two databases (or a restored backup) at the same
+        # generation are told apart by the moment their last import ran.
+        seed = fingerprint.digest + str(version.changed_at).encode()
+        return cls(
+            version=version,
+            tag_prefix=b'"%d-' % version.generation,
+            seed=seed,
+            last_modified=moment,
+            last_modified_header=format_http_date(moment).encode(),
+        )
+
+    def etag(self, scheme: bytes, host: bytes, path: bytes, query: bytes) -> bytes:
+        """The strong tag of the answer to this URL: the generation, then a hash of the code,
+        settings and catalog version with the URL (the host and scheme too: answers hold
+        absolute URLs in Link headers)."""
+        named = b"%d:%b%d:%b%d:%b%d:%b" % (
+            len(scheme), scheme, len(host), host, len(path), path, len(query), query
+        )  # fmt: skip
+        digest = blake2b(self.seed + named, digest_size=8).hexdigest().encode()
+        return self.tag_prefix + digest + b'"'
+
+
+class CachingMiddleware:
+    """Validators on every successful GET/HEAD answer, and 304 Not Modified without routing.
+
+    The catalog version is read before the answer is built: an answer built from newer data
+    under an older tag is only revalidated once too often, while the reverse would serve stale
+    data as fresh for as long as nothing else changes.
+
+    Answering 304 before routing is sound because a tag is only ever issued on a 200 answer, and
+    it covers everything that answer depends on (code, settings, catalog version, scheme, host,
+    path, query). A request naming a current tag therefore repeats a request that was answered
+    200 on this very data, and would be again; a URL that answers 404 or 422 never had a tag.
+    If-None-Match: * and a later-than-ever If-Modified-Since prove nothing about the URL, so they
+    are decided on the application's answer instead (a 200 is turned into a 304).
+
+    HEAD is answered as GET without the body, for every path under this middleware.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        read_version: Callable[[], CatalogVersion],
+        fingerprint: Fingerprint,
+        max_age: int,
+        no_store: Collection[str] = (),
+        bypass: tuple[str, ...] = (),
+    ) -> None:
+        """`no_store`: paths whose answers must never be cached (live state); `bypass`: path
+        prefixes left entirely to the application (files with validators of their own)."""
+        self.app = app
+        self.read_version = read_version
+        self.fingerprint = fingerprint
+        self.cache_control = b"public, max-age=%d" % max_age
+        self.no_store = frozenset(no_store)
+        self.bypass = bypass
+        self._current: _Validators | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _READS
+            or scope["path"].startswith(self.bypass)
+        ):
+            await self.app(scope, receive, send)
+            return
+        head = scope["method"] == "HEAD"
+        if scope["path"] in self.no_store:
+            await self.app(_as_get(scope, head), receive, _Answer(send, head, []).send)
+            return
+        try:
+            validators = self._validators(self.read_version())
+        except Unavailable:
+            # Whatever the application answers about a database that does not answer, it is
+            # not to be kept.
+            await self.app(_as_get(scope, head), receive, _Answer(send, head, []).send)
+            return
+
+        host = if_none_match = if_modified_since = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value
+            elif name == b"if-none-match":
+                # Several header lines make one list (RFC 9110 5.3).
+                if_none_match = value if if_none_match is None else if_none_match + b"," + value
+            elif name == b"if-modified-since":
+                # More than one is invalid, and an invalid date is ignored (RFC 9110 13.1.3).
+                if_modified_since = b"" if if_modified_since is not None else value
+        query = canonical_query(scope["query_string"])
+        etag = validators.etag(
+            scope["scheme"].encode(),
+            host or b"",
+            (scope.get("root_path", "") + scope["path"]).encode("utf-8", "surrogatepass"),
+            query,
+        )
+        headers = [
+            (b"etag", etag),
+            (b"last-modified", validators.last_modified_header),
+            (b"cache-control", self.cache_control),
+        ]
+
+        # RFC 9110 13.2.2: If-None-Match decides when present; If-Modified-Since only without it.
+        decide_on_answer = False
+        if if_none_match is not None:
+            if if_none_match.strip() == b"*":
+                decide_on_answer = True
+            elif if_none_match == etag or etag in _ENTITY_TAG.findall(if_none_match):
+                await _not_modified(send, headers)
+                return
+        elif if_modified_since:
+            since = parse_http_date(if_modified_since.decode("latin-1"))
+            if since == validators.last_modified:
+                await _not_modified(send, headers)
+                return
+            decide_on_answer = since is not None and since > validators.last_modified
+
+        if query != scope["query_string"]:
+            # The application reads the very query the tag covers, so that reordered parameters
+            # give byte-identical answers (the Link header repeats the query) under one tag.
+            scope = dict(scope, query_string=query)
+        answer = _Answer(send, head, headers, not_modified=decide_on_answer)
+        await self.app(_as_get(scope, head), receive, answer.send)
+
+    def _validators(self, version: CatalogVersion) -> _Validators:
+        current = self._current
+        if current is None or current.version != version:
+            current = self._current = _Validators.build(version, self.fingerprint)
+        return current
+
+
+class _Answer:
+    """The `send` of one request: adds the validators to a 200 answer and `no-store` to an
+    error, drops the body of a HEAD answer, and turns a 200 into a 304 when asked to."""
+
+    def __init__(
+        self,
+        send: Send,
+        head: bool,
+        validators: list[tuple[bytes, bytes]],
+        *,
+        not_modified: bool = False,
+    ) -> None:
+        self._send = send
+        self._head = head
+        self._validators = validators
+        self._not_modified = not_modified
+        self._silenced = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = await self._start(message)
+            if self._silenced:
+                return
+        elif self._silenced:
+            return
+        elif self._head and message["type"] == "http.response.body" and message.get("body"):
+            message = dict(message, body=b"")
+        await self._send(message)
+
+    async def _start(self, message: Message) -> Message:
+        status: int = message["status"]
+        headers: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
+        names = {name.lower() for name, _ in headers}
+        if status == 200 and self._validators and b"etag" not in names:
+            if self._not_modified:
+                vary = [(name, value) for name, value in headers if name.lower() == b"vary"]
+                await _not_modified(self._send, [*self._validators, *vary])
+                self._silenced = True
+                return message
+            if b"cache-control" in names:
+                headers += self._validators[:2]
+            else:
+                headers += self._validators
+        elif (status >= 400 or not self._validators) and b"cache-control" not in names:
+            headers.append(_NO_STORE)
+        return dict(message, headers=headers)
+
+
+def _as_get(scope: Scope, head: bool) -> Scope:
+    return dict(scope, method="GET") if head else scope
+
+
+async def _not_modified(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
