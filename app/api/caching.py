@@ -4,62 +4,58 @@ A pure ASGI middleware, so that a revalidation that hits costs one catalog read 
 not FastAPI's routing, dependencies and query.
 """
 
-import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import blake2b
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.conditional import canonical_query, format_http_date, parse_http_date
+from app.api.conditional import canonical_query, etag_listed, format_http_date, parse_http_date
 from app.errors import Unavailable
 from app.fingerprint import Fingerprint
 from app.services.catalog import CatalogVersion
 
 _READS = frozenset({"GET", "HEAD"})
-_ENTITY_TAG = re.compile(rb'"[^"]*"')
+# URLs whose tag is remembered per catalog version (a tag costs a few microseconds to compute).
+_TAGS_KEPT = 10_000
 _NO_STORE = (b"cache-control", b"no-store")
 
 
-@dataclass(frozen=True)
 class _Validators:
-    """What every answer for one catalog version shares."""
+    """What every answer for one catalog version shares, and the tags of the URLs asked for."""
 
-    version: CatalogVersion
-    tag_prefix: bytes
-    seed: bytes
-    last_modified: datetime
-    last_modified_header: bytes
-
-    @classmethod
-    def build(cls, version: CatalogVersion, fingerprint: Fingerprint) -> "_Validators":
+    def __init__(self, version: CatalogVersion, fingerprint: Fingerprint) -> None:
+        self.version = version
         # The code's time counts too, so that a new deployment is "modified" for clients that
         # only send If-Modified-Since; a database never imported is as old as the code. Never
         # later than now (RFC 9110 8.8.2.1), and in whole seconds, as HTTP dates are.
         changed = max(version.changed_at or fingerprint.code_time, fingerprint.code_time)
         now = datetime.now(UTC).replace(tzinfo=None)
-        moment = min(changed, now).replace(microsecond=0, tzinfo=UTC)
+        self.last_modified = min(changed, now).replace(microsecond=0, tzinfo=UTC)
+        self.last_modified_header = format_http_date(self.last_modified).encode()
+        self._tag_prefix = b'"%d-' % version.generation
         # changed_at is in the seed too: two databases (or a restored backup) at the same
         # generation are told apart by the moment their last import ran.
-        seed = fingerprint.digest + str(version.changed_at).encode()
-        return cls(
-            version=version,
-            tag_prefix=b'"%d-' % version.generation,
-            seed=seed,
-            last_modified=moment,
-            last_modified_header=format_http_date(moment).encode(),
-        )
+        self._seed = fingerprint.digest + str(version.changed_at).encode()
+        self._tags: dict[tuple[str, bytes, str, bytes], tuple[bytes, bytes]] = {}
 
-    def etag(self, scheme: bytes, host: bytes, path: bytes, query: bytes) -> bytes:
-        """The strong tag of the answer to this URL: the generation, then a hash of the code,
-        settings and catalog version with the URL (the host and scheme too: answers hold
-        absolute URLs in Link headers)."""
-        named = b"%d:%b%d:%b%d:%b%d:%b" % (
-            len(scheme), scheme, len(host), host, len(path), path, len(query), query
-        )  # fmt: skip
-        digest = blake2b(self.seed + named, digest_size=8).hexdigest().encode()
-        return self.tag_prefix + digest + b'"'
+    def tag(self, scheme: str, host: bytes, path: str, query: bytes) -> tuple[bytes, bytes]:
+        """The strong tag of the answer to this URL, and the canonical form of its query.
+
+        The tag is the generation, then a hash of the code, settings and catalog version with
+        the URL: the host and scheme too, since answers hold absolute URLs (Link headers).
+        """
+        key = (scheme, host, path, query)
+        found = self._tags.get(key)
+        if found is None:
+            if len(self._tags) >= _TAGS_KEPT:
+                self._tags.clear()
+            canonical = canonical_query(query)
+            url = [scheme.encode(), host, path.encode("utf-8", "surrogatepass"), canonical]
+            named = b"".join(b"%d:%b" % (len(part), part) for part in url)
+            digest = blake2b(self._seed + named, digest_size=8).hexdigest().encode()
+            found = self._tags[key] = (self._tag_prefix + digest + b'"', canonical)
+        return found
 
 
 class CachingMiddleware:
@@ -129,12 +125,11 @@ class CachingMiddleware:
             elif name == b"if-modified-since":
                 # More than one is invalid, and an invalid date is ignored (RFC 9110 13.1.3).
                 if_modified_since = b"" if if_modified_since is not None else value
-        query = canonical_query(scope["query_string"])
-        etag = validators.etag(
-            scope["scheme"].encode(),
+        etag, query = validators.tag(
+            scope["scheme"],
             host or b"",
-            (scope.get("root_path", "") + scope["path"]).encode("utf-8", "surrogatepass"),
-            query,
+            scope.get("root_path", "") + scope["path"],
+            scope["query_string"],
         )
         headers = [
             (b"etag", etag),
@@ -147,7 +142,7 @@ class CachingMiddleware:
         if if_none_match is not None:
             if if_none_match.strip() == b"*":
                 decide_on_answer = True
-            elif if_none_match == etag or etag in _ENTITY_TAG.findall(if_none_match):
+            elif if_none_match == etag or etag_listed(if_none_match, etag):
                 await _not_modified(send, headers)
                 return
         elif if_modified_since:
@@ -167,7 +162,7 @@ class CachingMiddleware:
     def _validators(self, version: CatalogVersion) -> _Validators:
         current = self._current
         if current is None or current.version != version:
-            current = self._current = _Validators.build(version, self.fingerprint)
+            current = self._current = _Validators(version, self.fingerprint)
         return current
 
 

@@ -3,7 +3,6 @@
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from functools import lru_cache
 from urllib.parse import unquote_plus
 
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
@@ -16,7 +15,7 @@ _HTTP_DATE = re.compile(
     rf"|{_LONG_DAY}, \d\d-{_MONTH}-\d\d {_TIME} GMT"
     rf"|{_DAY} {_MONTH} [ \d]\d {_TIME} \d{{4}}"
 )
-_ENTITY_TAG = re.compile(r'"[^"]*"')
+_ENTITY_TAG = re.compile(rb'"[^"]*"')
 
 
 def format_http_date(moment: datetime) -> str:
@@ -39,13 +38,12 @@ def parse_http_date(text: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def etag_listed(header: str, etag: str) -> bool:
+def etag_listed(header: bytes, etag: bytes) -> bool:
     """Whether an If-None-Match list names `etag`, by weak comparison (RFC 9110 8.8.3.2): a
     `W/` prefix is ignored, the quoted opaque tags must be equal."""
     return etag in _ENTITY_TAG.findall(header)
 
 
-@lru_cache(maxsize=4096)
 def canonical_query(raw: bytes) -> bytes:
     """The query string with its parameters sorted by name; values of the same name keep their
     relative order (`topic=b&topic=a` may mean something else than `topic=a&topic=b`).

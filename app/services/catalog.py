@@ -83,7 +83,7 @@ class CatalogReader:
             dbapi_connection: Any = pooled.dbapi_connection
             self._raw, self._execute = pooled, dbapi_connection.execute
         row = self._execute(self._sql).fetchone()
-        key = (0, None) if row is None else tuple(row)
+        key = (0, None) if row is None else row
         last = self._last
         if last is not None and last[0] == key:
             return last[1]

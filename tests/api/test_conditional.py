@@ -52,7 +52,7 @@ def test_dates_are_written_as_imf_fixdate_in_gmt() -> None:
     ],
 )
 def test_an_entity_tag_is_found_in_a_list_by_weak_comparison(header: str, listed: bool) -> None:
-    assert etag_listed(header, '"1-ab"') is listed
+    assert etag_listed(header.encode(), b'"1-ab"') is listed
 
 
 @pytest.mark.parametrize(
