@@ -5,6 +5,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -41,9 +42,7 @@ def deployment_fingerprint(settings: Settings, package: Path = APP_PACKAGE) -> F
         digest.update(source.relative_to(package).as_posix().encode() + b"\0")
         digest.update(source.read_bytes() + b"\0")
         newest = max(newest, source.stat().st_mtime)
-    for library in SHAPING_LIBRARIES:
-        digest.update(f"{library}={_version(library)}\0".encode())
-    digest.update(f"sqlite={sqlite3.sqlite_version}\0".encode())
+    digest.update(_library_versions().encode())
     configured = settings.model_dump(mode="json")
     configured["database_url"] = make_url(settings.database_url).render_as_string(
         hide_password=True
@@ -53,8 +52,13 @@ def deployment_fingerprint(settings: Settings, package: Path = APP_PACKAGE) -> F
     return Fingerprint(digest.digest(), code_time)
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "absent"
+@cache
+def _library_versions() -> str:
+    # Looking versions up costs tens of milliseconds, and they cannot change under a process.
+    versions = [f"sqlite={sqlite3.sqlite_version}"]
+    for library in SHAPING_LIBRARIES:
+        try:
+            versions.append(f"{library}={metadata.version(library)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{library}=absent")
+    return "\0".join(versions)

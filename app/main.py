@@ -28,6 +28,8 @@ with YAML front matter (the format Smartable AI published its news in).
 * Field names follow the files (`publishedDateTime`, `webUrl`, ...); times are UTC.
 * Lists are paged with opaque cursors: follow `nextCursor` (or the `Link` header).
 * Errors are `application/problem+json` documents (RFC 9457) naming the offending parameter.
+* Answers carry `ETag` and `Last-Modified`: ask again with `If-None-Match` (or
+  `If-Modified-Since`) and get `304 Not Modified` while no import has changed anything.
 """
 
 

@@ -90,7 +90,7 @@ class CachingMiddleware:
         self.app = app
         self.read_version = read_version
         self.fingerprint = fingerprint
-        self.cache_control = b"public, max-age=%d" % max_age
+        self.cache_control = (b"cache-control", b"public, max-age=%d" % max_age)
         self.no_store = frozenset(no_store)
         self.bypass = bypass
         self._current: _Validators | None = None
@@ -105,14 +105,14 @@ class CachingMiddleware:
             return
         head = scope["method"] == "HEAD"
         if scope["path"] in self.no_store:
-            await self.app(_as_get(scope, head), receive, _Answer(send, head, []).send)
+            await self.app(_as_get(scope, head), receive, _Answer(send, head).send)
             return
         try:
             validators = self._validators(self.read_version())
         except Unavailable:
             # Whatever the application answers about a database that does not answer, it is
             # not to be kept.
-            await self.app(_as_get(scope, head), receive, _Answer(send, head, []).send)
+            await self.app(_as_get(scope, head), receive, _Answer(send, head).send)
             return
 
         host = if_none_match = if_modified_since = None
@@ -134,7 +134,7 @@ class CachingMiddleware:
         headers = [
             (b"etag", etag),
             (b"last-modified", validators.last_modified_header),
-            (b"cache-control", self.cache_control),
+            self.cache_control,
         ]
 
         # RFC 9110 13.2.2: If-None-Match decides when present; If-Modified-Since only without it.
@@ -174,13 +174,15 @@ class _Answer:
         self,
         send: Send,
         head: bool,
-        validators: list[tuple[bytes, bytes]],
+        headers: list[tuple[bytes, bytes]] | None = None,
         *,
         not_modified: bool = False,
     ) -> None:
+        """`headers`: the ETag, Last-Modified and Cache-Control of a 200 (None: not to be
+        cached whatever the status)."""
         self._send = send
         self._head = head
-        self._validators = validators
+        self._headers = headers
         self._not_modified = not_modified
         self._silenced = False
 
@@ -199,18 +201,17 @@ class _Answer:
         status: int = message["status"]
         headers: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
         names = {name.lower() for name, _ in headers}
-        if status == 200 and self._validators and b"etag" not in names:
+        if self._headers is None or status >= 400:
+            if b"cache-control" not in names:
+                headers.append(_NO_STORE)
+        elif status == 200 and b"etag" not in names:
             if self._not_modified:
                 vary = [(name, value) for name, value in headers if name.lower() == b"vary"]
-                await _not_modified(self._send, [*self._validators, *vary])
+                await _not_modified(self._send, [*self._headers, *vary])
                 self._silenced = True
                 return message
-            if b"cache-control" in names:
-                headers += self._validators[:2]
-            else:
-                headers += self._validators
-        elif (status >= 400 or not self._validators) and b"cache-control" not in names:
-            headers.append(_NO_STORE)
+            # An answer that chose its own caching keeps it (the validators still apply).
+            headers += [h for h in self._headers if h[0] not in names]
         return dict(message, headers=headers)
 
 
