@@ -16,8 +16,9 @@ from app.fingerprint import Fingerprint
 from app.services.catalog import CatalogVersion
 
 _READS = frozenset({"GET", "HEAD"})
-# URLs whose tag is remembered per catalog version (a tag costs a few microseconds to compute).
-_TAGS_KEPT = 10_000
+# URLs whose tag is remembered per catalog version (a tag costs microseconds to compute; an
+# entry holds the query twice, up to a few KB with a cursor).
+_TAGS_KEPT = 2048
 _NO_STORE = (b"cache-control", b"no-store")
 
 
