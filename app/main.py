@@ -1,4 +1,4 @@
-"""Build the FastAPI application: routers, error handlers, offline docs. No routes here."""
+"""Build the FastAPI application: routers, error handlers, middleware, offline docs. No routes."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -7,11 +7,20 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from app.api.caching import CachingMiddleware
+from app.api.cors import install_cors
 from app.api.openapi import install_openapi
 from app.api.routes import articles, changes, downloads, feeds, health, providers, topics
 from app.db import make_engine
 from app.errors import install_error_handlers
+from app.fingerprint import deployment_fingerprint
+from app.services.catalog import CatalogReader
 from app.settings import Settings, load_settings
+
+# Swagger UI and ReDoc assets: static files with validators of their own.
+DOCS_ASSETS = "/static-offline-docs"
+# Answers about live state, never to be reused.
+UNCACHED_PATHS = ("/health",)
 
 DESCRIPTION = """
 A read-only API over a curated collection of news articles, imported from Markdown files
@@ -20,6 +29,8 @@ with YAML front matter (the format Smartable AI published its news in).
 * Field names follow the files (`publishedDateTime`, `webUrl`, ...); times are UTC.
 * Lists are paged with opaque cursors: follow `nextCursor` (or the `Link` header).
 * Errors are `application/problem+json` documents (RFC 9457) naming the offending parameter.
+* Answers carry `ETag` and `Last-Modified`: ask again with `If-None-Match` (or
+  `If-Modified-Since`) and get `304 Not Modified` while no import has changed anything.
 """
 
 
@@ -34,10 +45,12 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(read_url, pool=settings.pool_options(), **engine_options)
     # Downloads stream for as long as the client reads: they must not hold pooled connections.
     download_engine = make_engine(read_url, pooled=False, **engine_options)
+    catalog = CatalogReader(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        catalog.close()
         engine.dispose()
         download_engine.dispose()
 
@@ -47,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        static_url=DOCS_ASSETS,
     )
     app.state.engine = engine
     app.state.download_engine = download_engine
@@ -55,6 +69,15 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (articles, topics, providers, feeds, downloads, changes, health):
         app.include_router(module.router)
     install_openapi(app)
+    app.add_middleware(
+        CachingMiddleware,
+        read_version=catalog.read,
+        fingerprint=deployment_fingerprint(settings),
+        max_age=settings.cache_max_age,
+        no_store=UNCACHED_PATHS,
+        bypass=(DOCS_ASSETS + "/",),
+    )
+    install_cors(app, settings.cors_allow_origins)
     return app
 
 

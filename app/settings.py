@@ -1,7 +1,10 @@
 """The one place configuration is read from the environment."""
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import json
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.db import PoolOptions
 
@@ -51,6 +54,27 @@ class Settings(BaseSettings):
         ge=0,
         description="List totals are counted exactly up to this many matches (EXACT_TOTAL_LIMIT).",
     )
+    cache_max_age: int = Field(
+        default=60,
+        ge=0,
+        description="Seconds a client or proxy may reuse a GET answer before asking again "
+        "(CACHE_MAX_AGE).",
+    )
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(
+        default=["*"],
+        description="Origins browsers may call the API from: `*` for any, or a comma-separated "
+        "(or JSON) list such as `https://a.example,https://b.example` (CORS_ALLOW_ORIGINS).",
+    )
+
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
 
     def pool_options(self) -> PoolOptions:
         """The connection pool limits these settings ask for."""
