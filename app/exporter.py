@@ -82,6 +82,9 @@ def write_atomically(path: Path, data: bytes) -> None:
     # Created like any new file (0666 less the umask), not private as tempfile would make it.
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
+        # Bytes, so that the body's line endings are written as stored. No fsync: the promise
+        # is all-or-nothing for readers, not durability across a power cut, which would cost
+        # a disk flush per file.
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
         os.replace(temporary, path)
