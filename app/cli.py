@@ -1,4 +1,4 @@
-"""The `articles` command: serve the API, import files, migrate the database."""
+"""The `articles` command: serve the API, import and export files, migrate the database."""
 
 import json
 import os
@@ -10,8 +10,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app import migrate
+from app import cli_filters, migrate
 from app.db import make_engine
+from app.exporter import ExportReport, export_articles
 from app.importer.load import ImportReport, import_paths
 from app.settings import Settings, load_settings
 
@@ -141,6 +142,62 @@ def _print_report(report: ImportReport) -> None:
         typer.echo(f"{summary}; nothing to write, the database is up to date")
     else:
         typer.echo(summary)
+
+
+@app.command("export")
+def export_command(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            file_okay=False, help="Folder to write <slug>.md files into (created if missing)."
+        ),
+    ],
+    topic: cli_filters.Topics = None,
+    provider: cli_filters.Providers = None,
+    type_: cli_filters.Types = None,
+    published: cli_filters.Published = None,
+    from_: cli_filters.From = None,
+    to: cli_filters.To = None,
+    min_quality: cli_filters.MinQuality = None,
+    max_quality: cli_filters.MaxQuality = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Write the articles matching the filters of /articles back as front-matter files.
+
+    One `<slug>.md` file per article, written atomically, that `articles import` reads back
+    as the same article. Files of the same name are replaced; other files are left alone.
+
+    Exit status: 0 when every file was written, 1 otherwise, 2 for a bad option.
+    """
+    filters = cli_filters.article_filters(
+        topics=topic, providers=provider, types=type_, published=published, from_=from_, to=to,
+        min_quality=min_quality, max_quality=max_quality,
+    )  # fmt: skip
+    settings = load_settings()
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    try:
+        report = export_articles(engine, folder, filters)
+    except OSError as error:
+        typer.echo(f"cannot write to {folder}: {error.strerror or error}", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_export_report(report)
+    raise typer.Exit(code=1 if report.failed else 0)
+
+
+def _print_export_report(report: ExportReport) -> None:
+    for failure in report.failed:
+        typer.echo(f"failed {failure}", err=True)
+    files = "file" if report.written == 1 else "files"
+    summary = f"{report.written} {files} written to {report.folder}"
+    if report.failed:
+        summary += f", {len(report.failed)} failed"
+    typer.echo(summary)
 
 
 @app.command("serve")

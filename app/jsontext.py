@@ -1,9 +1,15 @@
 """JSON text for JSON columns: orjson's speed, the standard library where orjson refuses."""
 
 import json
+import re
 from typing import Any
 
 import orjson
+
+# orjson reads an integer beyond 64 bits as a float, silently; any number that long goes to
+# the standard library, which keeps it exact (a long digit run inside a string only costs time).
+_LONG_DIGITS = re.compile("[0-9]{19}")
+_LONG_DIGITS_BYTES = re.compile(b"[0-9]{19}")
 
 
 def dump_json(value: Any) -> str:
@@ -16,6 +22,11 @@ def dump_json(value: Any) -> str:
 
 def load_json(text: str | bytes) -> Any:
     """Parse JSON text (orjson first; the standard library for integers beyond 64 bits)."""
+    if isinstance(text, bytes):
+        if _LONG_DIGITS_BYTES.search(text):
+            return json.loads(text)
+    elif _LONG_DIGITS.search(text):
+        return json.loads(text)
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
