@@ -4,7 +4,7 @@ import orjson
 from sqlalchemy import Engine
 
 from app.dialect import summary_json
-from app.services.articles import _summary_json_select, _summary_select, summaries
+from app.services.articles import _summary_json_select, summaries, summary_select
 from tests.conftest import ImportFiles
 from tests.helpers import FIXTURES
 
@@ -16,7 +16,7 @@ def test_items_rendered_by_sqlite_equal_items_built_in_python(
     item_json = summary_json("sqlite")
     assert item_json is not None
     with engine.connect() as connection:
-        rows = connection.execute(_summary_select().order_by("slug")).all()
+        rows = connection.execute(summary_select().order_by("slug")).all()
         rendered = connection.execute(_summary_json_select(item_json).order_by("slug")).all()
         built = summaries(connection, rows)
 
