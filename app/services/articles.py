@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import orjson
 from sqlalchemy import ColumnElement, Connection, Select, exists, false, func, select
+from sqlalchemy.engine import Row
 
 from app.dialect import summary_json
 from app.errors import InvalidParameter, NotFound
@@ -27,11 +28,15 @@ from app.models import (
     topic_table,
 )
 from app.schemas import format_utc
+from app.search.engines import search_source
+from app.search.highlight import Markers, marked_html, new_markers
+from app.search.query import SearchQuery
+from app.search.source import SearchSource
 from app.services import keyset
 from app.services.keyset import Key
 
-Sort = Literal["newest", "oldest", "quality", "heat"]
-SORTS: tuple[Sort, ...] = ("newest", "oldest", "quality", "heat")
+Sort = Literal["relevance", "newest", "oldest", "quality", "heat"]
+SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest", "quality", "heat")
 
 a = article_table
 _TIME = Key(a.c.published_at, descending=True, kind=datetime)
@@ -112,6 +117,7 @@ class ArticleFilters:
     max_quality: int | None = None
     within_topic: str | None = None
     within_provider: str | None = None
+    q: SearchQuery | None = None
 
     def check(self) -> None:
         """Refuse contradictory bounds.
@@ -146,42 +152,56 @@ class _Scope:
     topic_id: int | None = None
     unlinked: tuple[ColumnElement[bool], ...] = ()
     link_times: tuple[ColumnElement[bool], ...] = ()
+    search: SearchSource | None = None
+    searched: ColumnElement[bool] | None = None  # the condition `search` put in `conditions`
 
 
 def list_articles(
     connection: Connection,
     filters: ArticleFilters,
     *,
-    sort: Sort = "newest",
+    sort: Sort | None = None,
     limit: int = 25,
     cursor: str | None = None,
     exact_total_limit: int = 10_000,
 ) -> Wire:
-    """One page (an `ArticlePage`) of the articles matching `filters`, in `sort` order, after
-    `cursor`. `total` is exact up to `exact_total_limit` matches; past it, it is that limit
-    and `totalIsExact` is false, so that a cheap page never turns into a count of everything.
+    """One page (an `ArticlePage`) of the articles matching `filters`, in `sort` order (by
+    default `relevance` when searching with `q`, else `newest`), after `cursor`. `total` is
+    exact up to `exact_total_limit` matches; past it, it is that limit and `totalIsExact` is
+    false, so that a cheap page never turns into a count of everything. With `q`, each item
+    carries a `highlight`.
 
     Raises:
         NotFound: `within_topic` or `within_provider` does not exist.
-        InvalidParameter: contradictory filters or a malformed cursor.
+        InvalidParameter: contradictory filters, `sort=relevance` without `q`, a search this
+            database cannot run, or a malformed cursor.
     """
     filters.check()
-    keys = SORT_KEYS[sort]
-    after = keyset.decode_cursor(cursor, sort, keys) if cursor else None
+    sort = _resolve_sort(sort, filters)
     scope = _scope(connection, filters)
+    keys = _sort_keys(sort, scope.search)
+    after = keyset.decode_cursor(cursor, sort, keys) if cursor else None
     total, exact = _total(connection, scope, exact_total_limit)
     item_json = summary_json(connection.dialect.name)
     query = summary_select() if item_json is None else _summary_json_select(item_json)
-    query = query.where(*scope.conditions)
-    if after is not None:
-        query = query.where(keyset.after(keys, after))
-    rows = connection.execute(query.order_by(*keyset.order_by(keys)).limit(limit + 1)).all()
+    markers: Markers | None = None
+    if scope.search is None:
+        query = query.where(*scope.conditions)
+        if after is not None:
+            query = query.where(keyset.after(keys, after))
+        query = query.order_by(*keyset.order_by(keys)).limit(limit + 1)
+    else:
+        markers = new_markers()
+        query = _search_page(query, scope, scope.search, keys, after, limit, markers)
+    rows = connection.execute(query).all()
     page, more = rows[:limit], len(rows) > limit
     items = (
         summaries(connection, page)
         if item_json is None
         else [orjson.Fragment(row.item) for row in page]
     )
+    if markers is not None:
+        items = _with_highlights(items, page, markers, rendered=item_json is not None)
     return {
         "items": items,
         "total": total,
@@ -189,6 +209,88 @@ def list_articles(
         "limit": limit,
         "nextCursor": keyset.encode_cursor(sort, keys, page[-1]) if more else None,
     }
+
+
+def _resolve_sort(sort: Sort | None, filters: ArticleFilters) -> Sort:
+    """The sort asked for, or the default: the best matches first for a search, else newest.
+
+    Raises:
+        InvalidParameter: `relevance` without a search to rank.
+    """
+    if sort is None:
+        return "newest" if filters.q is None else "relevance"
+    if sort == "relevance" and filters.q is None:
+        raise InvalidParameter("sort: relevance ranks the matches of a search; give q too", "sort")
+    return sort
+
+
+def _sort_keys(sort: Sort, search: SearchSource | None) -> list[Key]:
+    if sort == "relevance" and search is not None:
+        # Floats from the index: cursors carry them exactly (JSON keeps a double's shortest
+        # repr), and within one snapshot of the database they are the same on every page.
+        ranks = [
+            Key(rank.label(f"relevance_{i}"), descending=False, kind=float)
+            for i, rank in enumerate(search.relevance)
+        ]
+        return [*ranks, _TIME, _SLUG]
+    return SORT_KEYS[sort]
+
+
+def _search_page(
+    query: Select[Any],
+    scope: _Scope,
+    search: SearchSource,
+    keys: list[Key],
+    after: list[Any] | None,
+    limit: int,
+    markers: Markers,
+) -> Select[Any]:
+    """`query` (the items) for one page of search hits, with each hit's highlight.
+
+    The page's hits are chosen first from the index (sort keys only), so that the costly parts,
+    the item and its snippet, are built for the page alone, not for every match.
+    """
+    conditions = [c for c in scope.conditions if c is not scope.searched]
+    if after is not None:
+        conditions.append(keyset.after(keys, after))
+    columns = {keyset.name(key): key.column for key in keys}
+    hits = (
+        select(a.c.id, *columns.values())
+        .select_from(search.table.join(a, a.c.id == search.article_id))
+        .where(search.match, *conditions)
+        .order_by(*keyset.order_by(keys))
+        .limit(limit + 1)
+        .subquery("hit")
+    )
+    # A subquery per hit: joined, the index would drive the query and visit every match again.
+    snippet = (
+        select(search.snippet(markers))
+        .where(search.match, search.article_id == hits.c.id)
+        .scalar_subquery()
+    )
+    shown = query.selected_columns.keys()
+    return (
+        query.join(hits, hits.c.id == a.c.id)
+        .add_columns(
+            snippet.label("highlight"), *(hits.c[name] for name in columns if name not in shown)
+        )
+        .order_by(*keyset.order_by(keyset.on(keys, hits)))
+    )
+
+
+def _with_highlights(
+    items: list[Any], rows: Sequence[Row[Any]], markers: Markers, *, rendered: bool
+) -> list[Any]:
+    """The items of search hits with their `highlight` (as the last key); `rendered`: the items
+    are the rows' JSON text (`row.item`), else dicts."""
+    highlights = [marked_html(row.highlight or "", markers) for row in rows]
+    if not rendered:
+        return [{**item, "highlight": text} for item, text in zip(items, highlights, strict=True)]
+    # The JSON object SQLite rendered, its closing brace reopened for one more key.
+    return [
+        orjson.Fragment(f'{row.item[:-1]},"highlight":{orjson.dumps(text).decode()}}}')
+        for row, text in zip(rows, highlights, strict=True)
+    ]
 
 
 def _total(connection: Connection, scope: _Scope, exact_limit: int) -> tuple[int, bool]:
@@ -257,6 +359,11 @@ def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
         conditions.append(a.c.quality >= filters.min_quality)
     if filters.max_quality is not None:
         conditions.append(a.c.quality <= filters.max_quality)
+    search, searched = None, None
+    if filters.q is not None:
+        search = search_source(connection.dialect.name, filters.q)
+        searched = a.c.id.in_(select(search.article_id).where(search.match))
+        conditions.append(searched)
     known_total: int | None = None
     if not conditions:
         known_total = connection.execute(select(catalog_table.c.article_count)).scalar()
@@ -266,8 +373,8 @@ def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
         ((topic_condition, (topic_id,)),) = topic_conditions
         unlinked = tuple(c for c in conditions if c is not topic_condition)
         link_times = tuple(_time_conditions(article_topic_table.c.published_at, filters))
-        return _Scope(conditions, known_total, topic_id, unlinked, link_times)
-    return _Scope(conditions, known_total)
+        return _Scope(conditions, known_total, topic_id, unlinked, link_times, search, searched)
+    return _Scope(conditions, known_total, search=search, searched=searched)
 
 
 def _in_topics(topic_ids: list[int]) -> ColumnElement[bool]:
