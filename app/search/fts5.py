@@ -1,18 +1,19 @@
-"""SQLite's full-text search: a parsed query as an FTS5 MATCH expression, over `article_search`.
+"""SQLite's full-text search: a parsed query as FTS5 MATCH expressions, over `article_search`.
 
 Every term becomes an FTS5 string, so nothing a user types is FTS5 syntax: `NEAR(a b)`,
 `title:x`, `^x`, `a OR b` are words, and no input can make FTS5 fail to parse the expression.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
     Float,
+    Select,
     Text,
     bindparam,
-    case,
     func,
     literal_column,
     select,
@@ -25,7 +26,7 @@ from app.search.source import SearchSource
 
 # bm25 weights of title, excerpt and body: a word in the title counts as much as ten in the
 # body. (Weights alone cannot put every title match first: a short body that repeats a word
-# outscores a long article with the word in its title. Hence the title rank before bm25.)
+# outscores a long article with the word in its title. Hence the ranked groups.)
 COLUMN_WEIGHTS = (10.0, 3.0, 1.0)
 SNIPPET_TOKENS = 16
 ELLIPSIS = "…"
@@ -33,16 +34,25 @@ ELLIPSIS = "…"
 
 def match_expression(query: SearchQuery) -> str:
     """The FTS5 query: every included term (implicitly ANDed), then NOT each excluded one."""
-    return " NOT ".join([_included(query), *(_string(term) for term in query.excluded)])
+    return " NOT ".join([_included(query), *_excluded(query)])
 
 
-def title_expression(query: SearchQuery) -> str:
-    """The FTS5 query for titles that contain every included term."""
-    return f"{{title}} : {_included(query)}"
+def ranked_expressions(query: SearchQuery) -> tuple[str, str]:
+    """The FTS5 queries of the matches whose title holds every included term, and of the
+    others."""
+    in_title = f"{{title}} : {_included(query)}"
+    return (
+        " NOT ".join([in_title, *_excluded(query)]),
+        " NOT ".join([_included(query), f"({in_title})", *_excluded(query)]),
+    )
 
 
 def _included(query: SearchQuery) -> str:
     return "(" + " ".join(_string(term) for term in query.included) + ")"
+
+
+def _excluded(query: SearchQuery) -> list[str]:
+    return [_string(term) for term in query.excluded]
 
 
 def _string(term: Term) -> str:
@@ -54,28 +64,33 @@ def _string(term: Term) -> str:
 def source(query: SearchQuery) -> SearchSource:
     """The FTS5 index as a search source for `query`."""
     table: ColumnClause[Any] = literal_column(SEARCH_TABLE)
-    match: ColumnElement[bool] = table.op("MATCH")(
-        bindparam("search_match", match_expression(query))
-    )
-    in_title = (
-        select(search_table.c.rowid)
-        .where(table.op("MATCH")(bindparam("search_title", title_expression(query))))
-        .correlate(None)
-    )
 
-    def snippet(markers: Markers) -> ColumnElement[str]:
+    def matching(name: str, expression: str) -> ColumnElement[bool]:
+        condition: ColumnElement[bool] = table.op("MATCH")(bindparam(name, expression))
+        return condition
+
+    match = matching("search_match", match_expression(query))
+    rowid = search_table.c.rowid
+    # FTS5 sets a prefix term up by merging the lists of every word with that prefix, each
+    # time it runs the query: once for the page (reading every match), not once per article.
+    once = any(term.prefix for term in query.terms)
+
+    def snippets(markers: Markers, article_ids: Sequence[int]) -> Select[Any]:
         # Column -1: FTS5 takes the snippet from the column that matches best.
-        return func.snippet(
+        snippet = func.snippet(
             table, -1, markers.open, markers.close, ELLIPSIS, SNIPPET_TOKENS, type_=Text
         )
+        wanted = (rowid + 0 if once else rowid).in_(article_ids)
+        return select(rowid.label("article_id"), snippet.label("snippet")).where(match, wanted)
 
     return SearchSource(
         table=search_table,
-        article_id=search_table.c.rowid,
+        article_id=rowid,
         match=match,
-        relevance=(
-            case((search_table.c.rowid.in_(in_title), 0.0), else_=1.0),
-            func.bm25(table, *COLUMN_WEIGHTS, type_=Float),
+        ranked=tuple(
+            matching(f"search_ranked_{group}", expression)
+            for group, expression in enumerate(ranked_expressions(query))
         ),
-        snippet=snippet,
+        score=func.bm25(table, *COLUMN_WEIGHTS, type_=Float),
+        snippets=snippets,
     )

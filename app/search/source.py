@@ -1,10 +1,10 @@
 """The shape every engine's full-text search takes, so that services need not know the engine."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy import ColumnElement, FromClause, Select
 
 from app.search.highlight import Markers
 
@@ -14,13 +14,16 @@ class SearchSource:
     """An engine's index of the articles' text, for one query.
 
     The services join `table` on `article_id = article.id` and keep the rows where `match`
-    holds; in such a query, `relevance` ranks a row (numbers compared in turn, lower first)
-    and `snippet(markers)` is a short extract of its best matching text with `markers` around
-    each matched word.
+    holds. `ranked` splits those matches into groups, best first (each condition used instead
+    of `match`): articles whose title holds every word, then the others. In such a query,
+    `score` ranks a row within its group (lower first). `snippets(markers, article_ids)` selects
+    `article_id, snippet` for those articles: a short extract of each one's best matching text,
+    with `markers` around each matched word.
     """
 
     table: FromClause
     article_id: ColumnElement[Any]
     match: ColumnElement[bool]
-    relevance: tuple[ColumnElement[float], ...]
-    snippet: Callable[[Markers], ColumnElement[str]]
+    ranked: tuple[ColumnElement[bool], ...]
+    score: ColumnElement[float]
+    snippets: Callable[[Markers, Sequence[int]], Select[Any]]

@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 import orjson
 from sqlalchemy import ColumnElement, Connection, Select, exists, false, func, select
-from sqlalchemy.engine import Row
 
 from app.dialect import summary_json
 from app.errors import InvalidParameter, NotFound
@@ -29,10 +28,10 @@ from app.models import (
 )
 from app.schemas import format_utc
 from app.search.engines import search_source
-from app.search.highlight import Markers, marked_html, new_markers
+from app.search.highlight import new_markers
 from app.search.query import SearchQuery
 from app.search.source import SearchSource
-from app.services import keyset
+from app.services import keyset, search_hits
 from app.services.keyset import Key
 
 Sort = Literal["relevance", "newest", "oldest", "quality", "heat"]
@@ -184,24 +183,32 @@ def list_articles(
     total, exact = _total(connection, scope, exact_total_limit)
     item_json = summary_json(connection.dialect.name)
     query = summary_select() if item_json is None else _summary_json_select(item_json)
-    markers: Markers | None = None
+    highlights: list[str] | None = None
     if scope.search is None:
         query = query.where(*scope.conditions)
         if after is not None:
             query = query.where(keyset.after(keys, after))
-        query = query.order_by(*keyset.order_by(keys)).limit(limit + 1)
+        rows = connection.execute(query.order_by(*keyset.order_by(keys)).limit(limit + 1)).all()
+        page, more = rows[:limit], len(rows) > limit
+        shown = page
     else:
-        markers = new_markers()
-        query = _search_page(query, scope, scope.search, keys, after, limit, markers)
-    rows = connection.execute(query).all()
-    page, more = rows[:limit], len(rows) > limit
+        conditions = [c for c in scope.conditions if c is not scope.searched]
+        hits = search_hits.find_hits(
+            connection, scope.search, conditions, keys, after, limit,
+            by_relevance=sort == "relevance", matches=total,
+        )  # fmt: skip
+        page, more = hits[:limit], len(hits) > limit
+        shown = search_hits.hit_items(connection, query, page)
+        highlights = search_hits.highlights(connection, scope.search, page, new_markers())
     items = (
-        summaries(connection, page)
+        summaries(connection, shown)
         if item_json is None
-        else [orjson.Fragment(row.item) for row in page]
+        else [orjson.Fragment(row.item) for row in shown]
     )
-    if markers is not None:
-        items = _with_highlights(items, page, markers, rendered=item_json is not None)
+    if highlights is not None:
+        items = search_hits.with_highlights(
+            items, shown, highlights, rendered=item_json is not None
+        )
     return {
         "items": items,
         "total": total,
@@ -226,77 +233,26 @@ def _resolve_sort(sort: Sort | None, filters: ArticleFilters) -> Sort:
 
 def _sort_keys(sort: Sort, search: SearchSource | None) -> list[Key]:
     if sort == "relevance" and search is not None:
-        # Floats from the index: cursors carry them exactly (JSON keeps a double's shortest
-        # repr), and within one snapshot of the database they are the same on every page.
-        ranks = [
-            Key(rank.label(f"relevance_{i}"), descending=False, kind=float)
-            for i, rank in enumerate(search.relevance)
-        ]
-        return [*ranks, _TIME, _SLUG]
+        # Scores are floats from the index: cursors carry them exactly (JSON keeps a double's
+        # shortest repr), and within one snapshot of the database they are the same on every
+        # page.
+        return search_hits.relevance_keys(search, [_TIME, _SLUG])
     return SORT_KEYS[sort]
-
-
-def _search_page(
-    query: Select[Any],
-    scope: _Scope,
-    search: SearchSource,
-    keys: list[Key],
-    after: list[Any] | None,
-    limit: int,
-    markers: Markers,
-) -> Select[Any]:
-    """`query` (the items) for one page of search hits, with each hit's highlight.
-
-    The page's hits are chosen first from the index (sort keys only), so that the costly parts,
-    the item and its snippet, are built for the page alone, not for every match.
-    """
-    conditions = [c for c in scope.conditions if c is not scope.searched]
-    if after is not None:
-        conditions.append(keyset.after(keys, after))
-    columns = {keyset.name(key): key.column for key in keys}
-    hits = (
-        select(a.c.id, *columns.values())
-        .select_from(search.table.join(a, a.c.id == search.article_id))
-        .where(search.match, *conditions)
-        .order_by(*keyset.order_by(keys))
-        .limit(limit + 1)
-        .subquery("hit")
-    )
-    # A subquery per hit: joined, the index would drive the query and visit every match again.
-    snippet = (
-        select(search.snippet(markers))
-        .where(search.match, search.article_id == hits.c.id)
-        .scalar_subquery()
-    )
-    shown = query.selected_columns.keys()
-    return (
-        query.join(hits, hits.c.id == a.c.id)
-        .add_columns(
-            snippet.label("highlight"), *(hits.c[name] for name in columns if name not in shown)
-        )
-        .order_by(*keyset.order_by(keyset.on(keys, hits)))
-    )
-
-
-def _with_highlights(
-    items: list[Any], rows: Sequence[Row[Any]], markers: Markers, *, rendered: bool
-) -> list[Any]:
-    """The items of search hits with their `highlight` (as the last key); `rendered`: the items
-    are the rows' JSON text (`row.item`), else dicts."""
-    highlights = [marked_html(row.highlight or "", markers) for row in rows]
-    if not rendered:
-        return [{**item, "highlight": text} for item, text in zip(items, highlights, strict=True)]
-    # The JSON object SQLite rendered, its closing brace reopened for one more key.
-    return [
-        orjson.Fragment(f'{row.item[:-1]},"highlight":{orjson.dumps(text).decode()}}}')
-        for row, text in zip(rows, highlights, strict=True)
-    ]
 
 
 def _total(connection: Connection, scope: _Scope, exact_limit: int) -> tuple[int, bool]:
     if scope.known_total is not None:
         return scope.known_total, True
-    if scope.topic_id is not None:
+    search_only = len(scope.conditions) == 1 and scope.conditions[0] is scope.searched
+    if scope.search is not None and search_only:
+        # The index holds exactly the articles (the importer keeps it in step): count there.
+        matches = (
+            select(scope.search.article_id)
+            .where(scope.search.match)
+            .limit(exact_limit + 1)
+            .subquery()
+        )
+    elif scope.topic_id is not None:
         link = article_topic_table
         # The link rows carry the article's time: the time bounds, written on them too, pick
         # a range of (topic_id, published_at) index entries.

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, text
 
 from app.errors import InvalidParameter
 from app.search.engines import search_source
-from app.search.fts5 import match_expression, title_expression
+from app.search.fts5 import match_expression, ranked_expressions
 from app.search.query import parse_query
 from tests.conftest import ImportFiles
 from tests.helpers import write_article
@@ -48,7 +48,11 @@ def search(engine: Engine, q: str) -> set[str]:
 def test_every_term_is_an_fts5_string_and_exclusions_follow_not() -> None:
     query = parse_query('face "facial recog"* -border -"at night"')
     assert match_expression(query) == ('("face" "facial recog" *) NOT "border" NOT "at night"')
-    assert title_expression(query) == '{title} : ("face" "facial recog" *)'
+    assert ranked_expressions(query) == (
+        '{title} : ("face" "facial recog" *) NOT "border" NOT "at night"',
+        '("face" "facial recog" *) NOT ({title} : ("face" "facial recog" *)) NOT "border" '
+        'NOT "at night"',
+    )
 
 
 def test_a_quote_inside_a_term_is_escaped_as_fts5_asks() -> None:
@@ -95,8 +99,10 @@ def test_any_query_runs_against_the_real_index_without_an_fts5_error(
     except InvalidParameter:
         return
     with indexed.connect() as connection:
-        found(connection, match_expression(query))
-        found(connection, title_expression(query))
+        everything = found(connection, match_expression(query))
+        in_title, others = (found(connection, e) for e in ranked_expressions(query))
+    assert in_title | others == everything
+    assert not in_title & others
 
 
 def test_engines_without_full_text_search_refuse_q_clearly() -> None:
