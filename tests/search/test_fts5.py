@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine
 
 from app.errors import InvalidParameter
 from app.search.engines import search_source
@@ -13,6 +13,7 @@ from app.search.fts5 import match_expression, ranked_expressions
 from app.search.query import parse_query
 from tests.conftest import ImportFiles
 from tests.helpers import write_article
+from tests.importer.test_search_index import matches
 
 ARTICLES = {
     "cafe": ("Café in Zürich", "An e-mail from AT&T", "Don't write C++ at night."),
@@ -29,20 +30,8 @@ def indexed(tmp_path: Path, import_files: ImportFiles, engine: Engine) -> Engine
     return engine
 
 
-def found(connection: Connection, expression: str) -> set[str]:
-    rows = connection.execute(
-        text(
-            "SELECT a.slug FROM article_search JOIN article AS a ON a.id = article_search.rowid "
-            "WHERE article_search MATCH :expression"
-        ),
-        {"expression": expression},
-    )
-    return set(rows.scalars())
-
-
 def search(engine: Engine, q: str) -> set[str]:
-    with engine.connect() as connection:
-        return found(connection, match_expression(parse_query(q)))
+    return matches(engine, match_expression(parse_query(q)))
 
 
 def test_every_term_is_an_fts5_string_and_exclusions_follow_not() -> None:
@@ -98,9 +87,8 @@ def test_any_query_runs_against_the_real_index_without_an_fts5_error(
         query = parse_query(q)
     except InvalidParameter:
         return
-    with indexed.connect() as connection:
-        everything = found(connection, match_expression(query))
-        in_title, others = (found(connection, e) for e in ranked_expressions(query))
+    everything = matches(indexed, match_expression(query))
+    in_title, others = (matches(indexed, expression) for expression in ranked_expressions(query))
     assert in_title | others == everything
     assert not in_title & others
 
