@@ -69,8 +69,8 @@ def parse_query(text: str) -> SearchQuery:
         raise InvalidParameter(f"q: too many terms ({len(terms)}); at most {MAX_TERMS}", "q")
     if not terms:
         raise InvalidParameter(
-            'q: nothing to search for; operators alone (-, *, "") find nothing: give at least '
-            "one word of letters or digits",
+            "q: nothing to search for: give at least one word of letters or digits (operators "
+            'such as -, * or "", symbols and punctuation alone find nothing)',
             "q",
         )
     if all(term.excluded for term in terms):
