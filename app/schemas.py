@@ -62,6 +62,19 @@ class ArticleSummary(Schema):
     images: list[ImageOut]
 
 
+class ArticleListItem(ArticleSummary):
+    """An article as a list shows it; in a search, also where it matched."""
+
+    # Absent, not null, without a search: SkipJsonSchema keeps null out of the document.
+    highlight: SkipJsonSchema[None] | str = Field(
+        default=None,
+        description="Only with `q`: a short extract of the best matching field (`…` where text "
+        "is left out) as HTML, every matched word in `<mark>`…`</mark>` and all other text "
+        "escaped, safe to insert into a page as it is.",
+        examples=["Microsoft Tried Selling Its <mark>Facial</mark> <mark>Recognition</mark>…"],
+    )
+
+
 class ProviderDetail(ProviderRef):
     images: list[dict[str, Any]] = Field(description="Provider logos, as the file gives them.")
 
@@ -165,7 +178,7 @@ class Facets(Schema):
 
 
 class ArticlePage(Schema):
-    items: list[ArticleSummary]
+    items: list[ArticleListItem]
     total: int = Field(
         description="Number of articles matching the filters (all pages): exact up to a limit "
         "(EXACT_TOTAL_LIMIT, 10,000 by default); past it, the limit itself, with "

@@ -86,7 +86,7 @@ async def csv_answer(
 
 
 def _open(
-    engine: Engine, filters: ArticleFilters, sort: Sort
+    engine: Engine, filters: ArticleFilters, sort: Sort | None
 ) -> tuple[Connection, Iterator[list[Wire]]]:
     # The engine's transactions read one snapshot (WAL on SQLite, REPEATABLE READ on
     # PostgreSQL), so a long download never mixes states from before and after an import.

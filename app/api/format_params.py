@@ -44,11 +44,11 @@ class ArticleCSVQuery:
     """Everything a CSV download asks for: all matches, no paging."""
 
     filters: ArticleFilters
-    sort: Sort
+    sort: Sort | None  # None: the list's default (relevance with `q`, else newest)
 
 
 def csv_query(
-    filters: Annotated[ArticleFilters, Depends(article_filters)], sort: SortParam = "newest"
+    filters: Annotated[ArticleFilters, Depends(article_filters)], sort: SortParam = None
 ) -> ArticleCSVQuery:
     """Collect the filters and sort of a CSV download."""
     return ArticleCSVQuery(filters=filters, sort=sort)

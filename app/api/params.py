@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from app.search.query import MAX_QUERY_LENGTH, MAX_TERMS, parse_query
 from app.services.articles import SORTS, ArticleFilters, Sort, TimeBound, parse_time_bound
 from app.services.facets import FACETS, FacetName, parse_facets
 
@@ -27,11 +28,13 @@ Cursor = Annotated[
     ),
 ]
 SortParam = Annotated[
-    Sort,
+    Sort | None,
     Query(
-        description="`newest` (default), `oldest`, `quality` or `heat` (highest first; articles "
-        "without the field last). Ties break by time, then slug.",
-        examples=list(SORTS),
+        description="`relevance` (the default with `q`, and only with it: articles whose title "
+        "holds every searched word first, then by BM25 score, title above excerpt above body), "
+        "`newest` (the default otherwise), `oldest`, `quality` or `heat` (highest first; "
+        "articles without the field last). Ties break by time, then slug.",
+        examples=[*(sort for sort in SORTS if sort != "relevance"), "relevance"],
     ),
 ]
 FacetsParam = Annotated[
@@ -49,6 +52,18 @@ def _bound(value: str | None, parameter: str, *, upper: bool) -> TimeBound | Non
 
 
 def article_filters(
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_QUERY_LENGTH,
+            description="Full-text search of title, excerpt and body, case and accents ignored: "
+            'words (all must match), `"exact phrases"`, `prefix*`, `-excluded` (also '
+            f'`-"a phrase"`); nothing else is an operator. At most {MAX_QUERY_LENGTH} characters '
+            f"and {MAX_TERMS} terms. Sorts by `relevance` unless `sort` says otherwise; each item "
+            "then carries a `highlight`.",
+            examples=["facial recognition", '"facial recognition" -IBM', "recogni*"],
+        ),
+    ] = None,
     topic: Annotated[
         list[str] | None,
         Query(
@@ -112,6 +127,7 @@ def article_filters(
 ) -> ArticleFilters:
     """Collect the list filters; the service checks they are consistent."""
     return ArticleFilters(
+        q=None if q is None else parse_query(q),
         topics=tuple(topic or ()),
         providers=tuple(provider or ()),
         types=tuple(type or ()),
@@ -128,7 +144,7 @@ class ArticleListQuery:
     """Everything an article list request asks for."""
 
     filters: ArticleFilters
-    sort: Sort
+    sort: Sort | None  # None: the default for the filters (the service decides)
     limit: int
     cursor: str | None
     facets: tuple[FacetName, ...] = ()
@@ -136,7 +152,7 @@ class ArticleListQuery:
 
 def article_list_query(
     filters: Annotated[ArticleFilters, Depends(article_filters)],
-    sort: SortParam = "newest",
+    sort: SortParam = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     facets: FacetsParam = None,

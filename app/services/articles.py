@@ -28,12 +28,16 @@ from app.models import (
     topic_table,
 )
 from app.schemas import format_utc
-from app.services import keyset
+from app.search.engines import search_source
+from app.search.highlight import new_markers
+from app.search.query import SearchQuery
+from app.search.source import SearchSource
+from app.services import keyset, search_hits
 from app.services.facets import FacetName, count_facets
 from app.services.keyset import Key
 
-Sort = Literal["newest", "oldest", "quality", "heat"]
-SORTS: tuple[Sort, ...] = ("newest", "oldest", "quality", "heat")
+Sort = Literal["relevance", "newest", "oldest", "quality", "heat"]
+SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest", "quality", "heat")
 
 a = article_table
 _TIME = Key(a.c.published_at, descending=True, kind=datetime)
@@ -114,6 +118,7 @@ class ArticleFilters:
     max_quality: int | None = None
     within_topic: str | None = None
     within_provider: str | None = None
+    q: SearchQuery | None = None
 
     def check(self) -> None:
         """Refuse contradictory bounds.
@@ -148,49 +153,71 @@ class _Scope:
     topic_id: int | None = None
     unlinked: tuple[ColumnElement[bool], ...] = ()
     link_times: tuple[ColumnElement[bool], ...] = ()
+    search: SearchSource | None = None
+    searched: ColumnElement[bool] | None = None  # the condition `search` put in `conditions`
 
 
 def list_articles(
     connection: Connection,
     filters: ArticleFilters,
     *,
-    sort: Sort = "newest",
+    sort: Sort | None = None,
     limit: int = 25,
     cursor: str | None = None,
     exact_total_limit: int = 10_000,
     facets: Sequence[FacetName] = (),
     as_dicts: bool = False,
 ) -> Wire:
-    """One page (an `ArticlePage`) of the articles matching `filters`, in `sort` order, after
-    `cursor`. `total` is exact up to `exact_total_limit` matches; past it, it is that limit
-    and `totalIsExact` is false, so that a cheap page never turns into a count of everything.
-    `facets` adds those facets of the whole matching set (no `facets` key when empty).
-    Items are ready-made JSON fragments where the database renders them, unless `as_dicts`
-    asks for plain dicts (for answers other than JSON).
+    """One page (an `ArticlePage`) of the articles matching `filters`, in `sort` order (by
+    default `relevance` when searching with `q`, else `newest`), after `cursor`. `total` is
+    exact up to `exact_total_limit` matches; past it, it is that limit and `totalIsExact` is
+    false, so that a cheap page never turns into a count of everything. With `q`, each item
+    carries a `highlight`. `facets` adds
+    those facets of the whole matching set (no `facets` key when empty). Items are ready-made
+    JSON fragments where the database renders them, unless `as_dicts` asks for plain dicts
+    (for answers other than JSON).
 
     Raises:
         NotFound: `within_topic` or `within_provider` does not exist.
-        InvalidParameter: contradictory filters or a malformed cursor.
+        InvalidParameter: contradictory filters, `sort=relevance` without `q`, a search this
+            database cannot run, or a malformed cursor.
     """
     filters.check()
-    keys = SORT_KEYS[sort]
-    after = keyset.decode_cursor(cursor, sort, keys) if cursor else None
+    sort = _resolve_sort(sort, filters)
     scope = _scope(connection, filters)
+    keys = _sort_keys(sort, scope.search)
+    after = keyset.decode_cursor(cursor, sort, keys) if cursor else None
     total, exact = _total(connection, scope, exact_total_limit)
     item_json = summary_json(connection.dialect.name)
     query = summary_select() if item_json is None else _summary_json_select(item_json)
-    query = query.where(*scope.conditions)
-    if after is not None:
-        query = query.where(keyset.after(keys, after))
-    rows = connection.execute(query.order_by(*keyset.order_by(keys)).limit(limit + 1)).all()
-    page, more = rows[:limit], len(rows) > limit
+    highlights: list[str] | None = None
+    if scope.search is None:
+        query = query.where(*scope.conditions)
+        if after is not None:
+            query = query.where(keyset.after(keys, after))
+        rows = connection.execute(query.order_by(*keyset.order_by(keys)).limit(limit + 1)).all()
+        page, more = rows[:limit], len(rows) > limit
+        shown = page
+    else:
+        conditions = [c for c in scope.conditions if c is not scope.searched]
+        hits = search_hits.find_hits(
+            connection, scope.search, conditions, keys, after, limit,
+            by_relevance=sort == "relevance", matches=total,
+        )  # fmt: skip
+        page, more = hits[:limit], len(hits) > limit
+        shown = search_hits.hit_items(connection, query, page)
+        highlights = search_hits.highlights(connection, scope.search, page, new_markers())
     items: list[Any]
     if item_json is None:
-        items = summaries(connection, page)
+        items = summaries(connection, shown)
     elif as_dicts:
-        items = [load_json(row.item) for row in page]
+        items = [load_json(row.item) for row in shown]
     else:
-        items = [orjson.Fragment(row.item) for row in page]
+        items = [orjson.Fragment(row.item) for row in shown]
+    if highlights is not None:
+        items = search_hits.with_highlights(
+            items, shown, highlights, rendered=item_json is not None and not as_dicts
+        )
     answer: Wire = {
         "items": items,
         "total": total,
@@ -204,7 +231,7 @@ def list_articles(
 
 
 def article_batches(
-    connection: Connection, filters: ArticleFilters, *, sort: Sort, batch_size: int
+    connection: Connection, filters: ArticleFilters, *, sort: Sort | None, batch_size: int
 ) -> Iterator[list[Wire]]:
     """Every article matching `filters`, in `sort` order, as lists of at most `batch_size`
     items (dicts). The first batch is read at the call, so that bad filters and unknown
@@ -233,7 +260,7 @@ def list_article_dicts(
     connection: Connection,
     filters: ArticleFilters,
     *,
-    sort: Sort = "newest",
+    sort: Sort | None = None,
     limit: int = 25,
     cursor: str | None = None,
 ) -> Wire:
@@ -251,10 +278,41 @@ def list_article_dicts(
     )  # fmt: skip
 
 
+def _resolve_sort(sort: Sort | None, filters: ArticleFilters) -> Sort:
+    """The sort asked for, or the default: the best matches first for a search, else newest.
+
+    Raises:
+        InvalidParameter: `relevance` without a search to rank.
+    """
+    if sort is None:
+        return "newest" if filters.q is None else "relevance"
+    if sort == "relevance" and filters.q is None:
+        raise InvalidParameter("sort: relevance ranks the matches of a search; give q too", "sort")
+    return sort
+
+
+def _sort_keys(sort: Sort, search: SearchSource | None) -> list[Key]:
+    if sort == "relevance" and search is not None:
+        # Scores are floats from the index: cursors carry them exactly (JSON keeps a double's
+        # shortest repr), and within one snapshot of the database they are the same on every
+        # page.
+        return search_hits.relevance_keys(search, [_TIME, _SLUG])
+    return SORT_KEYS[sort]
+
+
 def _total(connection: Connection, scope: _Scope, exact_limit: int) -> tuple[int, bool]:
     if scope.known_total is not None:
         return scope.known_total, True
-    if scope.topic_id is not None:
+    search_only = len(scope.conditions) == 1 and scope.conditions[0] is scope.searched
+    if scope.search is not None and search_only:
+        # The index holds exactly the articles (the importer keeps it in step): count there.
+        matches = (
+            select(scope.search.article_id)
+            .where(scope.search.match)
+            .limit(exact_limit + 1)
+            .subquery()
+        )
+    elif scope.topic_id is not None:
         link = article_topic_table
         # The link rows carry the article's time: the time bounds, written on them too, pick
         # a range of (topic_id, published_at) index entries.
@@ -317,6 +375,11 @@ def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
         conditions.append(a.c.quality >= filters.min_quality)
     if filters.max_quality is not None:
         conditions.append(a.c.quality <= filters.max_quality)
+    search, searched = None, None
+    if filters.q is not None:
+        search = search_source(connection.dialect.name, filters.q)
+        searched = a.c.id.in_(select(search.article_id).where(search.match))
+        conditions.append(searched)
     known_total: int | None = None
     if not conditions:
         known_total = connection.execute(select(catalog_table.c.article_count)).scalar()
@@ -326,8 +389,8 @@ def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
         ((topic_condition, (topic_id,)),) = topic_conditions
         unlinked = tuple(c for c in conditions if c is not topic_condition)
         link_times = tuple(_time_conditions(article_topic_table.c.published_at, filters))
-        return _Scope(conditions, known_total, topic_id, unlinked, link_times)
-    return _Scope(conditions, known_total)
+        return _Scope(conditions, known_total, topic_id, unlinked, link_times, search, searched)
+    return _Scope(conditions, known_total, search=search, searched=searched)
 
 
 def _in_topics(topic_ids: list[int]) -> ColumnElement[bool]:

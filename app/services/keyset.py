@@ -7,11 +7,12 @@ is total and a walk over all pages yields every row exactly once, even while row
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, FromClause, and_, false, or_
 from sqlalchemy.sql.elements import UnaryExpression
 
 from app.errors import InvalidParameter
@@ -24,7 +25,7 @@ class Key:
     column: ColumnElement[Any]
     descending: bool
     nullable: bool = False
-    kind: type = str  # the Python type of the values: str, int or datetime
+    kind: type = str  # the Python type of the values: str, int, float or datetime
 
     def order_by(self) -> UnaryExpression[Any]:
         ordered = self.column.desc() if self.descending else self.column.asc()
@@ -34,6 +35,11 @@ class Key:
 def order_by(keys: list[Key]) -> list[UnaryExpression[Any]]:
     """ORDER BY terms for `keys`."""
     return [key.order_by() for key in keys]
+
+
+def on(keys: list[Key], selected: FromClause) -> list[Key]:
+    """The same keys, on the columns of `selected` (a subquery that selected them)."""
+    return [replace(key, column=selected.c[name(key)]) for key in keys]
 
 
 def after(keys: list[Key], values: list[Any]) -> ColumnElement[bool]:
@@ -59,7 +65,7 @@ def after(keys: list[Key], values: list[Any]) -> ColumnElement[bool]:
 
 def encode_cursor(sort: str, keys: list[Key], row: Any) -> str:
     """An opaque cursor for the position just after `row` in `sort` order."""
-    values = [_encode_value(getattr(row, _name(key))) for key in keys]
+    values = [_encode_value(getattr(row, name(key))) for key in keys]
     payload = json.dumps([sort, values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
@@ -84,7 +90,8 @@ def decode_cursor(cursor: str, sort: str, keys: list[Key]) -> list[Any]:
     return [_decode_value(key, value) for key, value in zip(keys, values, strict=True)]
 
 
-def _name(key: Key) -> str:
+def name(key: Key) -> str:
+    """The name of the key's column in a row (its label for an expression)."""
     return str(getattr(key.column, "key", None) or getattr(key.column, "name", ""))
 
 
@@ -105,6 +112,16 @@ def _decode_value(key: Key, value: Any) -> Any:
             return datetime.fromisoformat(value)
         except ValueError:
             raise invalid from None
+    if key.kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise invalid
+        try:
+            number = float(value)
+        except OverflowError:
+            raise invalid from None
+        if not math.isfinite(number):
+            raise invalid
+        return number
     if key.kind is int:
         if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
             raise invalid

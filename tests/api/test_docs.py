@@ -25,7 +25,7 @@ EXPECTED_OPERATIONS = {
     ),
 }
 LIST_PARAMETERS = {
-    "topic", "provider", "type", "published", "from", "to", "min_quality", "max_quality",
+    "q", "topic", "provider", "type", "published", "from", "to", "min_quality", "max_quality",
     "sort", "limit", "cursor", "facets",
 }  # fmt: skip
 ARTICLE_LISTS = ["/articles", "/topics/{slug}/articles", "/providers/{domain}/articles"]
@@ -99,7 +99,10 @@ def test_every_article_list_documents_every_filter(openapi: dict[str, Any], path
     query = {p["name"] for p in parameters if p["in"] == "query"}
     assert query == LIST_PARAMETERS
     sort = next(p for p in parameters if p["name"] == "sort")
-    assert sort["schema"]["enum"] == ["newest", "oldest", "quality", "heat"]
+    enum = next(s["enum"] for s in sort["schema"]["anyOf"] if "enum" in s)
+    assert enum == ["relevance", "newest", "oldest", "quality", "heat"]
+    assert "default" not in sort["schema"]  # relevance with q, newest without
+    assert "`relevance`" in sort["description"]
     limit = next(p for p in parameters if p["name"] == "limit")
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 100)
     assert limit["schema"]["default"] == 25

@@ -38,6 +38,21 @@ HOT_PATHS = [
     "/providers?limit=50",
     "/providers/forbes.com/articles?limit=25",
 ]
+SEARCH_PATHS = [
+    "/articles?q=facial%20recognition&limit=25",
+    "/articles?q=facial%20recognition&sort=newest&limit=25",
+    "/articles?q=recogn*%20-microsoft&sort=quality&limit=25",
+    '/articles?q="facial%20recognition"&topic=Computer%20Vision&min_quality=50&from=2020-06-01',
+    "/articles?q=facial&provider=forbes.com&published=false&type=article",
+    "/topics/ai/articles?q=facial%20recognition&limit=25",
+    "/providers/forbes.com/articles?q=facial%20recognition&sort=oldest&limit=25",
+    # Matched by most articles: walked in the order's index, each tested against the matches.
+    "/articles?q=the&sort=newest&limit=2",
+    "/articles?q=the&sort=quality&published=true&limit=2",
+    "/topics/ai/articles?q=the&sort=oldest&limit=2",
+]
+# Each search reads the full-text index (FTS5 answers MATCH from it: "M" in its plan).
+FTS_INDEX = re.compile(r"\bSCAN article_search VIRTUAL TABLE INDEX \d+:\S*M")
 
 
 @pytest.fixture
@@ -63,7 +78,7 @@ def _plan(engine: Engine, statement: str, params: Any) -> list[tuple[int, str]]:
     return [(row[1], row[-1]) for row in rows]
 
 
-@pytest.mark.parametrize("path", HOT_PATHS)
+@pytest.mark.parametrize("path", HOT_PATHS + SEARCH_PATHS)
 def test_hot_query_uses_indexes_and_never_scans_the_article_table(
     client: TestClient, statements: list[tuple[str, Any]], path: str, tmp_path: Path
 ) -> None:
@@ -77,3 +92,26 @@ def test_hot_query_uses_indexes_and_never_scans_the_article_table(
         top = [line for parent, line in plan if parent == 0]
         if any(BIG_WALK.search(line) for line in top):
             assert FULL_SORT not in top, (statement, plan)
+
+
+@pytest.mark.parametrize("path", SEARCH_PATHS)
+def test_search_finds_its_matches_in_the_full_text_index_not_by_walking_articles(
+    client: TestClient, statements: list[tuple[str, Any]], path: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    assert response.json()["items"], "the search found nothing: the plan proves little"
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    searches = [(sql, params) for sql, params in statements if "MATCH" in sql]
+    assert len(searches) >= 2, "the count and the page should both search"
+    for statement, params in searches:
+        plan = _plan(engine, statement, params)
+        assert any(FTS_INDEX.search(line) for _parent, line in plan), (statement, plan)
+        # Articles are only ever walked in an index's order, stopping after a page.
+        steps: dict[int, list[str]] = {}
+        for parent, line in plan:
+            steps.setdefault(parent, []).append(line)
+        for lines in steps.values():
+            if any(BIG_WALK.search(line) for line in lines):
+                assert FULL_SORT not in lines, (statement, plan)

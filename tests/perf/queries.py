@@ -1,9 +1,10 @@
 """The benchmark queries Q1-Q7 against the API, with the data-dependent parts found through the API.
 
 Same meaning as the reference kit's queries: Q1 newest 25; Q2 topic + quality + month; Q3 one
-article with related links; Q4 topics with counts; Q5 top 50 providers; Q6 full-text search
-(optional); Q7 25 articles 5,000 deep, reached by following cursors. A 304 row is added when
-the API sends an ETag.
+article with related links; Q4 topics with counts; Q5 top 50 providers; Q6 full-text search,
+newest 25 (optional; Q6r: the same search by relevance, the API's default with q); Q7 25
+articles 5,000 deep, reached by following cursors. A 304 row is added when the API sends an
+ETag.
 """
 
 from collections.abc import Iterator, Mapping
@@ -18,7 +19,8 @@ Q1_PATH = "/articles?limit=25"
 Q2_PATH = "/articles?topic=Computer%20Vision&min_quality=50&from=2020-06-01&to=2020-06-30&limit=25"
 Q4_PATH = "/topics"
 Q5_PATH = "/providers?limit=50"
-Q6_PATH = "/articles?q=face%20recognition&limit=25"
+Q6_PATH = "/articles?q=face%20recognition&sort=newest&limit=25"
+Q6R_PATH = "/articles?q=face%20recognition&limit=25"
 DEEP_ARTICLES = 5000
 WALK_LIMIT = 100
 MIN_RELATED = 3
@@ -177,6 +179,7 @@ def discover(base: str, *, with_search: bool, depth: int = DEEP_ARTICLES) -> Dis
         notes.append(note)
         if supported:
             queries.append(Query("Q6", "full-text search", Q6_PATH))
+            queries.append(Query("Q6r", "full-text search, by relevance", Q6R_PATH))
     queries.append(
         Query("Q7", f"25 at depth {reached}", f"/articles?limit=25&cursor={quote(cursor)}")
     )

@@ -1,0 +1,1 @@
+"""Full-text search: the query language users write, and each database engine's index."""
