@@ -152,6 +152,7 @@ def export_command(
             file_okay=False, help="Folder to write <slug>.md files into (created if missing)."
         ),
     ],
+    q: cli_filters.Query = None,
     topic: cli_filters.Topics = None,
     provider: cli_filters.Providers = None,
     type_: cli_filters.Types = None,
@@ -170,7 +171,7 @@ def export_command(
     Exit status: 0 when every file was written, 1 otherwise, 2 for a bad option.
     """
     filters = cli_filters.article_filters(
-        topics=topic, providers=provider, types=type_, published=published, from_=from_, to=to,
+        q=q, topics=topic, providers=provider, types=type_, published=published, from_=from_, to=to,
         min_quality=min_quality, max_quality=max_quality,
     )  # fmt: skip
     settings = load_settings()

@@ -5,11 +5,19 @@ from typing import Annotated
 import typer
 
 from app.errors import InvalidParameter
+from app.search.query import parse_query
 from app.services.articles import ArticleFilters, parse_time_bound
 
 # Qualities are stored as 64-bit integers: the API refuses bounds outside them, and so do we.
 _QUALITIES = range(-(2**63), 2**63)
 
+Query = Annotated[
+    str | None,
+    typer.Option(
+        "--q",
+        help='Full-text search of title, excerpt and body: words, "phrases", prefix*, -excluded.',
+    ),
+]
 Topics = Annotated[
     list[str] | None,
     typer.Option("--topic", help="Topic slug or name; repeat for any of several."),
@@ -52,6 +60,7 @@ MaxQuality = Annotated[
 
 def article_filters(
     *,
+    q: str | None = None,
     topics: list[str] | None,
     providers: list[str] | None,
     types: list[str] | None,
@@ -71,6 +80,7 @@ def article_filters(
             raise typer.BadParameter("must be a 64-bit integer", param_hint=f"'{option}'")
     try:
         filters = ArticleFilters(
+            q=None if q is None else parse_query(q),
             topics=tuple(topics or ()),
             providers=tuple(providers or ()),
             types=tuple(types or ()),

@@ -314,6 +314,9 @@ def test_hostile_but_valid_front_matter_imports_back_from_an_export_as_the_same_
         (["--min-quality", "50", "--max-quality", "70"], {"min_quality": 50, "max_quality": 70}),
         (["--topic", "AI", "--provider", "gamma.example", "--published", "--min-quality", "10"],
          {"topic": "AI", "provider": "gamma.example", "published": "true", "min_quality": 10}),
+        (["--q", "apple"], {"q": "apple"}),
+        (["--q", "tit*"], {"q": "tit*"}),
+        (["--q", "title -apple", "--topic", "AI"], {"q": "title -apple", "topic": "AI"}),
     ],
 )  # fmt: skip
 def test_export_writes_exactly_the_articles_the_api_lists_for_the_same_filters(
@@ -347,6 +350,8 @@ def test_export_writes_exactly_the_articles_the_api_lists_for_the_same_filters(
         (["--max-quality", str(-(2**63) - 1)], "--max-quality"),
         (["--min-quality", "5", "--max-quality", "1"], "--max-quality"),
         (["--colour", "red"], "--colour"),
+        (["--q", '"unbalanced'], "--q"),
+        (["--q", "-only -exclusions"], "--q"),
     ],
 )
 def test_a_bad_option_value_exits_two_naming_the_option_and_writes_nothing(

@@ -123,7 +123,7 @@ def test_every_feed_and_csv_form_documents_its_media_type_and_the_lists_filters(
     assert query == (filters | {"sort"} if suffix == ".csv" else LIST_PARAMETERS - {"facets"})
     sort = next(p for p in operation["parameters"] if p["name"] == "sort")["schema"]
     if suffix == ".csv":
-        assert sort["enum"] == ["newest", "oldest", "quality", "heat"]
+        assert sort["anyOf"][0]["enum"] == ["relevance", "newest", "oldest", "quality", "heat"]
     else:
         assert sort["const"] == "newest"
     assert "422" in operation["responses"]

@@ -2,6 +2,8 @@
 filters, highlights, and the refusal of malformed queries."""
 
 import base64
+import csv
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -439,3 +441,18 @@ def test_no_query_text_ever_makes_the_api_fail(client: TestClient, articles: Non
             continue
         for item in response.json()["items"]:
             assert isinstance(item["highlight"], str)
+
+
+def test_feeds_and_csv_take_q_and_list_the_same_matches_as_the_json_list(
+    client: TestClient, catalog: tuple[Spec, ...]
+) -> None:
+    query = {"q": "title -apple -banana", "sort": "newest"}
+    listed = [item["slug"] for item in walk(client, "/articles", {**query, "limit": 100})]
+    assert 0 < len(listed) < len(catalog)
+
+    csv_rows = list(csv.DictReader(io.StringIO(client.get("/articles.csv", params=query).text)))
+    feed = client.get("/articles.feed.json", params={**query, "limit": 100}).json()
+
+    assert [row["slug"] for row in csv_rows] == listed
+    # A feed entry's id is the article's API URL, which ends with its slug.
+    assert [item["id"].rsplit("/", 1)[-1] for item in feed["items"]] == listed
