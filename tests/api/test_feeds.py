@@ -365,6 +365,7 @@ def test_feed_of_an_unknown_topic_or_provider_is_not_found(
 )
 def test_feed_with_a_bad_parameter_is_a_problem_naming_it(
     client: TestClient,
+    catalog: tuple[Spec, ...],
     suffix: str,
     params: dict[str, Any],
     parameter: str,
