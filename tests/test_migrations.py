@@ -1,12 +1,13 @@
 """The Alembic history builds the schema the models describe, and can be undone."""
 
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import JSON, DateTime, Integer, Text, column, insert, inspect, table, text
+from sqlalchemy import JSON, DateTime, Engine, Integer, Text, column, insert, inspect, table, text
 
 from app import migrate
 from app.db import make_engine
@@ -97,41 +98,37 @@ def fill_at_0002(database_url: str) -> None:
         engine.dispose()
 
 
-def test_upgrade_from_0002_starts_the_change_log_of_existing_articles(database_url: str) -> None:
+@pytest.fixture
+def upgraded_from_0002(database_url: str) -> Iterator[Engine]:
+    """A database that held two articles at revision 0002, upgraded to head since."""
     fill_at_0002(database_url)
-
     migrate.upgrade(database_url)
-
     engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            seqs = connection.execute(
-                text("SELECT id, created_seq, change_seq FROM article ORDER BY id")
-            ).all()
-            log_id, last = connection.execute(
-                text("SELECT change_log_id, change_seq FROM catalog")
-            ).one()
-            assert [tuple(row) for row in seqs] == [(1, 1, 1), (2, 2, 2)]
-            assert last == 2
-            assert len(log_id) == 32
-    finally:
-        engine.dispose()
+    yield engine
+    engine.dispose()
+
+
+def test_upgrade_from_0002_starts_the_change_log_of_existing_articles(
+    upgraded_from_0002: Engine,
+) -> None:
+    with upgraded_from_0002.connect() as connection:
+        seqs = connection.execute(
+            text("SELECT id, created_seq, change_seq FROM article ORDER BY id")
+        ).all()
+        log_id, last = connection.execute(
+            text("SELECT change_log_id, change_seq FROM catalog")
+        ).one()
+    assert [tuple(row) for row in seqs] == [(1, 1, 1), (2, 2, 2)]
+    assert last == 2
+    assert len(log_id) == 32
 
 
 @pytest.mark.sqlite_only(
     "FTS5 index; PostgreSQL full-text search comes with the PostgreSQL search work"
 )
-def test_upgrade_from_0002_indexes_existing_articles(database_url: str) -> None:
-    fill_at_0002(database_url)
-
-    migrate.upgrade(database_url)
-
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            found = connection.execute(
-                text("SELECT rowid FROM article_search WHERE article_search MATCH 'airships'")
-            ).scalars()
-            assert sorted(found) == [1, 2]
-    finally:
-        engine.dispose()
+def test_upgrade_from_0002_indexes_existing_articles(upgraded_from_0002: Engine) -> None:
+    with upgraded_from_0002.connect() as connection:
+        found = connection.execute(
+            text("SELECT rowid FROM article_search WHERE article_search MATCH 'airships'")
+        ).scalars()
+        assert sorted(found) == [1, 2]
