@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    column,
 )
 from sqlmodel import Field, SQLModel
 
@@ -97,8 +98,20 @@ class Article(SQLModel, table=True):
     __table_args__ = (
         Index("ix_article_change_seq", "change_seq", unique=True),
         Index("ix_article_published_at_slug", "published_at", "slug"),
-        Index("ix_article_quality_published_at_slug", "quality", "published_at", "slug"),
-        Index("ix_article_heat_published_at_slug", "heat", "published_at", "slug"),
+        # NULLs first, as SQLite's indexes always keep them (PostgreSQL's only when told):
+        # walked backwards, these give "highest first, missing last", the API's order.
+        Index(
+            "ix_article_quality_published_at_slug",
+            column("quality").nulls_first(),
+            "published_at",
+            "slug",
+        ),
+        Index(
+            "ix_article_heat_published_at_slug",
+            column("heat").nulls_first(),
+            "published_at",
+            "slug",
+        ),
         Index("ix_article_provider_id_published_at_slug", "provider_id", "published_at", "slug"),
         Index("ix_article_type_published_at", "type", "published_at"),
         Index("ix_article_published_published_at", "published", "published_at"),

@@ -132,11 +132,10 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def engine(
+def bring_to_head(
     request: pytest.FixtureRequest, database_url: str, postgres: PostgresSchemas | None
-) -> Iterator[Engine]:
-    """An engine over the test's database, migrated to head (unless the test migrated it)."""
+) -> None:
+    """Migrate the database at `database_url` to head, unless it has a schema already."""
     if postgres is not None:
         if postgres.is_empty(database_url):
             postgres.migrate(database_url)
@@ -144,9 +143,31 @@ def engine(
         target = Path(database_url.removeprefix("sqlite:///"))
         if not target.exists():
             shutil.copyfile(request.getfixturevalue("migrated_template"), target)
+
+
+@pytest.fixture
+def engine(
+    request: pytest.FixtureRequest, database_url: str, postgres: PostgresSchemas | None
+) -> Iterator[Engine]:
+    """An engine over the test's database, migrated to head (unless the test migrated it)."""
+    bring_to_head(request, database_url, postgres)
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def another_engine(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: PostgresSchemas | None
+) -> Iterator[Engine]:
+    """An engine over a second database of the test's, fresh and migrated to head."""
+    url = f"sqlite:///{tmp_path / 'another.db'}" if postgres is None else postgres.create()
+    bring_to_head(request, url, postgres)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+    if postgres is not None:
+        postgres.drop(url)
 
 
 @pytest.fixture

@@ -1,26 +1,33 @@
 """The `articles` command, run in process with typer's runner and checked through the database."""
 
+import base64
 import json
 import os
+import random
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, make_url, text
 from typer.testing import CliRunner, Result
 
 import app as app_package
 from app import migrate
 from app.cli import app
+from app.db import is_sqlite
+from tests.database import DatabaseView, row_versions, snapshot
 from tests.helpers import FIXTURES, SEED_SLUG, article_fields, render, write_article, write_text
 
 PROJECT_ROOT = Path(app_package.__file__).resolve().parent.parent
@@ -50,7 +57,7 @@ def summary(added: int, updated: int, unchanged: int, removed: int, rejected: in
 
 
 def full_dump(path: Path) -> list[str]:
-    """Schema and every row of every table, as SQL."""
+    """Schema and every row of every table of a SQLite file, as SQL."""
     connection = sqlite3.connect(path)
     try:
         return list(connection.iterdump())
@@ -60,33 +67,46 @@ def full_dump(path: Path) -> list[str]:
 
 @pytest.fixture
 def database_path(database_url: str) -> Path:
+    """The file of the test's SQLite database."""
     return Path(database_url.removeprefix("sqlite:///"))
 
 
 @pytest.fixture
-def db(database_path: Path) -> Iterator[sqlite_utils.Database]:
-    """The test's database, read with sqlite-utils."""
-    database = sqlite_utils.Database(database_path)
-    yield database
-    database.close()
+def db(database_url: str) -> Iterator[DatabaseView]:
+    """The test's database, read through SQLAlchemy (SQLite or PostgreSQL)."""
+    view = DatabaseView(database_url)
+    yield view
+    view.close()
 
 
-def slugs(db: sqlite_utils.Database) -> list[str]:
-    return [row["slug"] for row in db.query("SELECT slug FROM article ORDER BY slug")]
+def slugs(db: DatabaseView) -> list[str]:
+    return sorted(row["slug"] for row in db.rows("article"))
+
+
+def assert_untouched(database_url: str) -> None:
+    """The command created nothing: no SQLite file, no table in the PostgreSQL schema."""
+    if is_sqlite(database_url):
+        assert not Path(database_url.removeprefix("sqlite:///")).exists()
+        return
+    view = DatabaseView(database_url)
+    try:
+        assert view.table_names() == set()
+    finally:
+        view.close()
 
 
 # articles db ...
 
 
-def test_db_upgrade_creates_the_schema(database_url: str, db: sqlite_utils.Database) -> None:
+def test_db_upgrade_creates_the_schema(database_url: str, db: DatabaseView) -> None:
     result = run(database_url, "db", "upgrade")
 
     assert result.exit_code == 0, result.output
     assert result.stdout == "database at head\n"
-    assert set(db.table_names()) >= TABLES
+    assert db.table_names() >= TABLES
     head = migrate.head_revision(database_url)
-    assert [row["version_num"] for row in db["alembic_version"].rows] == [head]
-    assert db["article"].count == 0
+    assert [row["version_num"] for row in db.rows("alembic_version")] == [head]
+    assert db.count("article") == 0
 
 
 def test_db_current_prints_empty_then_the_revision(database_url: str) -> None:
@@ -102,22 +122,18 @@ def test_db_current_prints_empty_then_the_revision(database_url: str) -> None:
     assert after.stdout == f"current: {head}  head: {head}\n"
 
 
-def test_db_downgrade_to_base_removes_the_tables(
-    database_url: str, db: sqlite_utils.Database
-) -> None:
+def test_db_downgrade_to_base_removes_the_tables(database_url: str, db: DatabaseView) -> None:
     run(database_url, "db", "upgrade")
 
     result = run(database_url, "db", "downgrade", "base")
 
     assert result.exit_code == 0, result.output
     assert result.stdout == "database at base\n"
-    assert set(db.table_names()) & (TABLES - {"alembic_version"}) == set()
+    assert db.table_names() & (TABLES - {"alembic_version"}) == set()
     assert run(database_url, "db", "current").stdout.startswith("current: empty")
 
 
-def test_db_downgrade_minus_one_goes_back_one_revision(
-    database_url: str, db: sqlite_utils.Database
-) -> None:
+def test_db_downgrade_minus_one_goes_back_one_revision(database_url: str, db: DatabaseView) -> None:
     run(database_url, "db", "upgrade")
 
     result = run(database_url, "db", "downgrade", "-1")
@@ -133,33 +149,33 @@ def test_db_downgrade_minus_one_goes_back_one_revision(
 
 
 def test_import_creates_the_schema_imports_every_file_and_prints_a_summary(
-    database_url: str, db: sqlite_utils.Database
+    database_url: str, db: DatabaseView
 ) -> None:
     result = run(database_url, "import", str(FIXTURES))
 
     assert result.exit_code == 0, result.output
     assert result.stdout == summary(FIXTURE_COUNT, 0, 0, 0, 0) + "\n"
     assert result.stderr == ""
-    assert db["article"].count == FIXTURE_COUNT
-    seed = next(db["article"].rows_where("slug = ?", [SEED_SLUG]))
+    assert db.count("article") == FIXTURE_COUNT
+    seed = db.row("article", slug=SEED_SLUG)
     assert seed["title"] == (
         "Microsoft Tried Selling Its Facial Recognition Technology To The DEA As It Called For "
         "Regulation On Government Use"
     )
-    assert (seed["quality"], seed["heat"], seed["published"]) == (67, -1, 0)
-    assert seed["published_at"].startswith("2020-06-17 19:02:00")
-    source = next(db["article_source"].rows_where("article_id = ?", [seed["id"]]))
+    assert (seed["quality"], seed["heat"], seed["published"]) == (67, -1, False)
+    assert seed["published_at"] == datetime(2020, 6, 17, 19, 2)
+    source = db.row("article_source", article_id=seed["id"])
     assert source["path"] == str(FIXTURES / f"{SEED_SLUG}.txt")
-    assert json.loads(source["front_matter"])["secured"].endswith(";X6uqez/be8tCVyr/pF6mGQ==")
-    assert db["related_link"].count_where("article_id = ?", [seed["id"]]) == 6
-    assert next(db["provider"].rows_where("domain = ?", ["forbes.com"]))["article_count"] >= 1
+    assert source["front_matter"]["secured"].endswith(";X6uqez/be8tCVyr/pF6mGQ==")
+    assert db.count("related_link", article_id=seed["id"]) == 6
+    assert db.row("provider", domain="forbes.com")["article_count"] >= 1
 
 
 def test_import_of_unchanged_files_says_nothing_was_written(
-    database_url: str, database_path: Path
+    database_url: str, db: DatabaseView
 ) -> None:
     run(database_url, "import", str(FIXTURES))
-    before = full_dump(database_path)
+    before = snapshot(db.engine)
 
     result = run(database_url, "import", str(FIXTURES))
 
@@ -167,11 +183,11 @@ def test_import_of_unchanged_files_says_nothing_was_written(
     assert result.stdout == (
         summary(0, 0, FIXTURE_COUNT, 0, 0) + "; nothing to write, the database is up to date\n"
     )
-    assert full_dump(database_path) == before
+    assert snapshot(db.engine) == before
 
 
 def test_import_counts_an_edited_file_as_updated(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     path = write_article(tmp_path, "a.md", title="Before")
     write_article(tmp_path, "b.md")
@@ -183,11 +199,11 @@ def test_import_counts_an_edited_file_as_updated(
 
     assert result.exit_code == 0, result.output
     assert result.stdout == summary(0, 1, 1, 0, 0) + "\n"
-    assert [row["title"] for row in db["article"].rows_where("slug = 'a'")] == ["After, and longer"]
+    assert [row["title"] for row in db.rows("article", slug="a")] == ["After, and longer"]
 
 
 def test_import_prints_rejected_files_with_path_line_and_reason_on_stderr_and_exits_one(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     write_article(tmp_path, "good.md")
     syntax = write_text(tmp_path, "syntax.md", "---\ntitle: t\nexcerpt: a: b\n---\n")
@@ -222,10 +238,10 @@ def test_import_exits_one_when_only_a_rejected_file_is_left(
 
 
 def test_import_strict_writes_nothing_when_a_file_is_rejected(
-    tmp_path: Path, database_url: str, database_path: Path, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     run(database_url, "import", str(FIXTURES))
-    before = full_dump(database_path)
+    before = snapshot(db.engine)
     write_article(tmp_path, "good.md")
     write_text(tmp_path, "bad.md", "---\ntitle: [\n---\n")
 
@@ -234,12 +250,12 @@ def test_import_strict_writes_nothing_when_a_file_is_rejected(
     assert result.exit_code == 1
     assert result.stdout == summary(1, 0, 0, 0, 1) + "; nothing was written (--strict)\n"
     assert result.stderr.startswith(f"rejected {tmp_path / 'bad.md'}:")
-    assert full_dump(database_path) == before
+    assert snapshot(db.engine) == before
     assert "good" not in slugs(db)
 
 
 def test_import_strict_imports_everything_when_nothing_is_rejected(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     write_article(tmp_path, "good.md")
 
@@ -251,7 +267,7 @@ def test_import_strict_imports_everything_when_nothing_is_rejected(
 
 
 def test_import_prune_removes_articles_whose_file_is_gone(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     write_article(tmp_path, "keep.md", topics=["AI"])
     gone = write_article(tmp_path, "gone.md", topics=["Robots"])
@@ -265,12 +281,12 @@ def test_import_prune_removes_articles_whose_file_is_gone(
     assert slugs(db) == ["keep"]
     assert result.exit_code == 0, result.output
     assert result.stdout == summary(0, 0, 1, 1, 0) + "\n"
-    assert [row["slug"] for row in db["topic"].rows] == ["ai"]
-    assert db["article_source"].count == 1
+    assert [row["slug"] for row in db.rows("topic")] == ["ai"]
+    assert db.count("article_source") == 1
 
 
 def test_import_json_prints_the_counts_and_the_rejected_files(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     write_article(tmp_path, "good.md")
     write_text(tmp_path, "bad.md", "---\ntitle: t\npublishedDateTime: someday\n---\n")
@@ -298,7 +314,7 @@ def test_import_json_prints_the_counts_and_the_rejected_files(
 
 
 def test_import_json_with_strict_says_nothing_was_committed(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     write_article(tmp_path, "good.md")
     write_text(tmp_path, "bad.md", "---\ntitle: t\n---\n")
@@ -330,7 +346,7 @@ def test_import_json_of_unchanged_files_exits_zero(tmp_path: Path, database_url:
 
 
 def test_import_max_file_bytes_rejects_larger_files(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     small = write_article(tmp_path, "small.md")
     large = write_article(tmp_path, "large.md", body="x" * 100)
@@ -347,7 +363,7 @@ def test_import_max_file_bytes_rejects_larger_files(
 
 
 def test_import_reads_the_default_size_limit_from_the_environment(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     small = write_article(tmp_path, "small.md")
     write_article(tmp_path, "large.md", body="x" * 100)
@@ -362,7 +378,7 @@ def test_import_reads_the_default_size_limit_from_the_environment(
 
 
 def test_import_accepts_a_one_mebibyte_file_by_default(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     path = write_article(tmp_path, "big.md")
     path.write_bytes(path.read_bytes().ljust(1024 * 1024, b"x"))
@@ -377,7 +393,7 @@ def test_import_accepts_a_one_mebibyte_file_by_default(
 
 @pytest.mark.parametrize("limit", ["0", "-5", "lots"])
 def test_import_refuses_a_size_limit_that_is_not_a_positive_number(
-    tmp_path: Path, database_url: str, database_path: Path, limit: str
+    tmp_path: Path, database_url: str, limit: str
 ) -> None:
     write_article(tmp_path, "a.md")
 
@@ -385,19 +401,19 @@ def test_import_refuses_a_size_limit_that_is_not_a_positive_number(
 
     assert result.exit_code == 2
     assert "--max-file-bytes" in result.stderr
-    assert not database_path.exists()
+    assert_untouched(database_url)
 
 
-def test_import_without_paths_is_a_usage_error(database_url: str, database_path: Path) -> None:
+def test_import_without_paths_is_a_usage_error(database_url: str) -> None:
     result = run(database_url, "import")
 
     assert result.exit_code == 2
     assert "Missing argument" in result.stderr
-    assert not database_path.exists()
+    assert_untouched(database_url)
 
 
 def test_import_takes_files_and_folders_together(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     write_article(tmp_path / "folder", "a.md")
     write_article(tmp_path / "folder", "sub/b.markdown")
@@ -415,8 +431,9 @@ def test_import_takes_files_and_folders_together(
 KILLED_FILES = 300
 # Each file stores ~40 KB (the excerpt twice: its column and the kept front matter), so a run
 # outgrows SQLite's 2 MB page cache after a few dozen files and spills uncommitted pages into
-# the WAL long before it commits (~13 MB of WAL in all).
-KILLED_EXCERPT = 20_000
+# the WAL long before it commits (~13 MB of WAL in all). The excerpt is random text so that
+# PostgreSQL cannot compress it away: there too the run writes ~13 MB of WAL before it commits.
+KILLED_EXCERPT = 15_000  # random bytes, ~20,000 characters of base64
 # Kill once as soon as the import writes, then twice later, all well before it can commit.
 KILL_AT_WAL_BYTES = (0, 2_000_000, 4_000_000)
 
@@ -424,14 +441,20 @@ KILL_AT_WAL_BYTES = (0, 2_000_000, 4_000_000)
 def write_many_articles(folder: Path, count: int) -> Path:
     folder.mkdir()
     template = render(article_fields(title="TITLE", excerpt="EXCERPT", topics=["AI", "TOPIC"]))
+    noise = random.Random(0)
     for index in range(count):
+        excerpt = base64.urlsafe_b64encode(noise.randbytes(KILLED_EXCERPT)).decode()
         text = (
             template.replace("TITLE", f"Article {index}")
-            .replace("EXCERPT", f"{index}:" + "x" * KILLED_EXCERPT)
+            .replace("EXCERPT", f"{index}:{excerpt}")
             .replace("TOPIC", f"Topic {index % 40}")
         )
         (folder / f"{index:05}.md").write_text(text, encoding="utf-8")
     return folder
+
+
+def topic_count(db: DatabaseView, slug: str) -> int:
+    return int(db.row("topic", slug=slug)["article_count"])
 
 
 def wal_size(database: Path) -> int:
@@ -465,11 +488,16 @@ def integrity(database: Path) -> list[str]:
         connection.close()
 
 
-def topic_count(database: Path, slug: str) -> int:
-    with closing(sqlite_utils.Database(database)) as db:
-        rows = list(db.query("SELECT article_count FROM topic WHERE slug = ?", [slug]))
-    assert len(rows) == 1
-    return int(rows[0]["article_count"])
+def start_import(database_url: str, folder: Path, stderr: Path) -> subprocess.Popen[bytes]:
+    """`articles import FOLDER` in a child process, its stderr kept in a file."""
+    with stderr.open("wb") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "import", str(folder)],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "DATABASE_URL": database_url},
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
 
 
 @dataclass
@@ -485,14 +513,7 @@ class KilledRun:
     @classmethod
     def start(cls, database: Path, kill_at_wal_bytes: int, folder: Path) -> "KilledRun":
         stderr = database.with_suffix(".stderr")
-        with stderr.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "import", str(folder)],
-                cwd=PROJECT_ROOT,
-                env={**os.environ, "DATABASE_URL": f"sqlite:///{database}"},
-                stdout=subprocess.DEVNULL,
-                stderr=sink,
-            )
+        process = start_import(f"sqlite:///{database}", folder, stderr)
         return cls(database, kill_at_wal_bytes, process, stderr)
 
     def kill_when_due(self) -> bool:
@@ -509,14 +530,15 @@ class KilledRun:
         return False
 
 
+@pytest.mark.sqlite_only("copies the SQLite file, watches its WAL and runs PRAGMA integrity_check")
 def test_import_killed_part_way_leaves_the_database_as_it_was(
-    tmp_path: Path, database_url: str, database_path: Path
+    tmp_path: Path, database_url: str, database_path: Path, db: DatabaseView
 ) -> None:
     assert run(database_url, "import", str(FIXTURES)).exit_code == 0
     many = write_many_articles(tmp_path / "many", KILLED_FILES)
     empty_the_wal(database_path)
     before = full_dump(database_path)
-    ai_articles = topic_count(database_path, "ai")
+    ai_articles = topic_count(db, "ai")
     # Three trials at once, each on its own copy of the database, killed at its own moment.
     databases = [database_path] + [
         Path(shutil.copy(database_path, tmp_path / f"trial{n}.db")) for n in (1, 2)
@@ -547,13 +569,121 @@ def test_import_killed_part_way_leaves_the_database_as_it_was(
 
     assert result.exit_code == 0, result.output
     assert result.stdout == summary(KILLED_FILES, 0, 0, 0, 0) + "\n"
-    assert topic_count(database_path, "ai") == ai_articles + KILLED_FILES
-    assert topic_count(database_path, "topic-39") == KILLED_FILES // 40
+    assert topic_count(db, "ai") == ai_articles + KILLED_FILES
+    assert topic_count(db, "topic-39") == KILLED_FILES // 40
     assert integrity(database_path) == ["ok"]
 
 
+@dataclass
+class ServerSide:
+    """What the PostgreSQL server knows of the sessions that connect as `application_name`."""
+
+    monitor: Connection
+    application_name: str
+
+    def writing(self) -> bool:
+        """Whether such a session is in a transaction that has written (it has an xid)."""
+        return bool(
+            self.monitor.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND backend_xid IS NOT NULL"
+                ),
+                {"name": self.application_name},
+            ).scalar_one()
+        )
+
+    def sessions(self) -> int:
+        return int(
+            self.monitor.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": self.application_name},
+            ).scalar_one()
+        )
+
+    def wal_position(self) -> int:
+        """Bytes of WAL written by the whole server so far: a clock that runs as it writes."""
+        return int(
+            self.monitor.execute(
+                text("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')")
+            ).scalar_one()
+        )
+
+
+def locks_on_the_schema(monitor: Connection) -> int:
+    """Locks that other sessions hold on the tables of the monitor's schema."""
+    return int(
+        monitor.execute(
+            text(
+                "SELECT count(*) FROM pg_locks AS l "
+                "JOIN pg_class AS c ON c.oid = l.relation "
+                "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND l.pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    )
+
+
+def kill_import_once_written(
+    database_url: str, folder: Path, kill_after_wal_bytes: int, stderr: Path, monitor: Connection
+) -> None:
+    """Start `articles import FOLDER`, SIGKILL it once its transaction has written and the
+    server's WAL has grown by `kill_after_wal_bytes` since, then wait until the server has
+    ended its session. Fails if the import ends by itself."""
+    name = f"killed-import-{uuid.uuid4().hex[:12]}"
+    url = make_url(database_url).update_query_dict({"application_name": name})
+    server = ServerSide(monitor, name)
+    process = start_import(url.render_as_string(hide_password=False), folder, stderr)
+    try:
+        deadline = time.monotonic() + 60
+        wrote_at: int | None = None
+        while True:
+            assert process.poll() is None, f"the import ended by itself: {stderr.read_text()}"
+            assert time.monotonic() < deadline, "the import never started writing"
+            if wrote_at is None and server.writing():
+                wrote_at = server.wal_position()
+            if wrote_at is not None and server.wal_position() - wrote_at >= kill_after_wal_bytes:
+                assert server.writing(), "the import committed before it could be killed"
+                break
+            time.sleep(0.002)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while server.sessions():
+        assert time.monotonic() < deadline, "the killed import's session lingers on the server"
+        time.sleep(0.01)
+
+
+@pytest.mark.postgres
+def test_import_killed_part_way_leaves_the_postgresql_database_as_it_was(
+    tmp_path: Path, database_url: str, db: DatabaseView
+) -> None:
+    assert run(database_url, "import", str(FIXTURES)).exit_code == 0
+    many = write_many_articles(tmp_path / "many", KILLED_FILES)
+    before, versions = snapshot(db.engine), row_versions(db.engine)
+    ai_articles = topic_count(db, "ai")
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as monitor:
+        for trial, kill_at in enumerate(KILL_AT_WAL_BYTES):
+            stderr = tmp_path / f"trial{trial}.stderr"
+            kill_import_once_written(database_url, many, kill_at, stderr, monitor)
+
+            assert snapshot(db.engine) == before
+            assert row_versions(db.engine) == versions  # not a row rewritten, even identically
+            assert locks_on_the_schema(monitor) == 0
+
+    result = run(database_url, "import", str(many))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == summary(KILLED_FILES, 0, 0, 0, 0) + "\n"
+    assert topic_count(db, "ai") == ai_articles + KILLED_FILES
+    assert topic_count(db, "topic-39") == KILLED_FILES // 40
+
+
 def test_import_of_a_folder_lists_files_without_front_matter_as_skipped_and_exits_zero(
-    tmp_path: Path, database_url: str, db: sqlite_utils.Database
+    tmp_path: Path, database_url: str, db: DatabaseView
 ) -> None:
     write_article(tmp_path, "good.md")
     write_text(tmp_path, "README.md", "# About these articles\n")

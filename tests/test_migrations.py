@@ -1,11 +1,13 @@
 """The Alembic history builds the schema the models describe, and can be undone."""
 
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import JSON, DateTime, Engine, Integer, Text, column, insert, inspect, table, text
 
 from app import migrate
 from app.db import make_engine
@@ -52,44 +54,81 @@ def test_upgrade_is_idempotent(database_url: str, tmp_path: Path) -> None:
         engine.dispose()
 
 
-@pytest.mark.sqlite_only("reads the FTS5 index")
-def test_upgrade_from_0002_indexes_existing_articles_and_starts_their_change_log(
-    database_url: str,
-) -> None:
+def fill_at_0002(database_url: str) -> None:
+    """Migrate to 0002 and store two articles there, as an import of that revision would."""
     migrate.upgrade(database_url, "0002")
+    # The tables as they were at 0002 (the models describe head).
+    article = table(
+        "article",
+        column("id", Integer),
+        column("slug", Text),
+        column("title", Text),
+        column("published_at", DateTime),
+    )
+    source = table(
+        "article_source",
+        *(column(name, Integer) for name in ("article_id", "size", "mtime_ns")),
+        *(column(name, Text) for name in ("path", "sha256", "body")),
+        column("front_matter", JSON),
+    )
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
             for article_id, slug in ((1, "first"), (2, "second")):
                 connection.execute(
-                    text(
-                        "INSERT INTO article (id, slug, title, published_at) "
-                        "VALUES (:id, :slug, :title, '2020-06-17 19:02:00.000000')"
-                    ),
-                    {"id": article_id, "slug": slug, "title": f"Zeppelin {slug}"},
+                    insert(article).values(
+                        id=article_id,
+                        slug=slug,
+                        title=f"Zeppelin {slug}",
+                        published_at=datetime(2020, 6, 17, 19, 2),
+                    )
                 )
                 connection.execute(
-                    text(
-                        "INSERT INTO article_source "
-                        "(article_id, path, size, mtime_ns, sha256, front_matter, body) "
-                        "VALUES (:id, :path, 1, 1, 'x', '{}', 'airships')"
-                    ),
-                    {"id": article_id, "path": f"/{slug}.md"},
+                    insert(source).values(
+                        article_id=article_id,
+                        path=f"/{slug}.md",
+                        size=1,
+                        mtime_ns=1,
+                        sha256="x",
+                        front_matter={},
+                        body="airships",
+                    )
                 )
-        migrate.upgrade(database_url)
-        with engine.connect() as connection:
-            seqs = connection.execute(
-                text("SELECT id, created_seq, change_seq FROM article ORDER BY id")
-            ).all()
-            log_id, last = connection.execute(
-                text("SELECT change_log_id, change_seq FROM catalog")
-            ).one()
-            found = connection.execute(
-                text("SELECT rowid FROM article_search WHERE article_search MATCH 'airships'")
-            ).scalars()
-            assert [tuple(row) for row in seqs] == [(1, 1, 1), (2, 2, 2)]
-            assert last == 2
-            assert len(log_id) == 32
-            assert sorted(found) == [1, 2]
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def upgraded_from_0002(database_url: str) -> Iterator[Engine]:
+    """A database that held two articles at revision 0002, upgraded to head since."""
+    fill_at_0002(database_url)
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_upgrade_from_0002_starts_the_change_log_of_existing_articles(
+    upgraded_from_0002: Engine,
+) -> None:
+    with upgraded_from_0002.connect() as connection:
+        seqs = connection.execute(
+            text("SELECT id, created_seq, change_seq FROM article ORDER BY id")
+        ).all()
+        log_id, last = connection.execute(
+            text("SELECT change_log_id, change_seq FROM catalog")
+        ).one()
+    assert [tuple(row) for row in seqs] == [(1, 1, 1), (2, 2, 2)]
+    assert last == 2
+    assert len(log_id) == 32
+
+
+@pytest.mark.sqlite_only(
+    "FTS5 index; PostgreSQL full-text search comes with the PostgreSQL search work"
+)
+def test_upgrade_from_0002_indexes_existing_articles(upgraded_from_0002: Engine) -> None:
+    with upgraded_from_0002.connect() as connection:
+        found = connection.execute(
+            text("SELECT rowid FROM article_search WHERE article_search MATCH 'airships'")
+        ).scalars()
+        assert sorted(found) == [1, 2]

@@ -1,7 +1,6 @@
 """Fixtures for the importer tests: a read-only view of the test's database."""
 
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from app.models import (
 )
 from app.models import provider_table as provider_t
 from app.models import topic_table as topic_t
+from tests.database import commit_probe
 
 Row = dict[str, Any]
 
@@ -109,11 +109,8 @@ def database_path(database_url: str) -> Path:
 
 
 @pytest.fixture
-def data_version(engine: Engine, database_path: Path) -> Iterator[Callable[[], int]]:
-    """SQLite's `PRAGMA data_version` as seen from a separate connection: it changes exactly
-    when another connection commits a change to the database."""
-    watcher = sqlite3.connect(database_path)
-    try:
-        yield lambda: int(watcher.execute("PRAGMA data_version").fetchone()[0])
-    finally:
-        watcher.close()
+def data_version(engine: Engine) -> Iterator[Callable[[], Hashable]]:
+    """A probe that changes exactly when another connection commits a change to the database
+    (SQLite's `PRAGMA data_version`; on PostgreSQL, the versions of all rows)."""
+    with commit_probe(engine) as probe:
+        yield probe

@@ -1,6 +1,7 @@
 """The two ways of building list items (SQL-rendered JSON on SQLite, Python elsewhere) agree."""
 
 import orjson
+import pytest
 from sqlalchemy import Engine
 
 from app.dialect import summary_json
@@ -9,6 +10,7 @@ from tests.conftest import ImportFiles
 from tests.helpers import FIXTURES
 
 
+@pytest.mark.sqlite_only("only SQLite renders list items as JSON in SQL (summary_json)")
 def test_items_rendered_by_sqlite_equal_items_built_in_python(
     engine: Engine, import_files: ImportFiles
 ) -> None:
