@@ -25,6 +25,7 @@ from app.models import search_table as search_t
 from app.models import source_table as source_t
 from app.models import tombstone_table as tombstone_t
 from app.models import topic_table as topic_t
+from app.search.engines import has_search_index
 
 # Large enough to amortize a round trip, small enough for any engine's parameter limit.
 LOOKUP_BATCH = 500
@@ -110,7 +111,7 @@ class ArticleStore:
         self._topic_ids: dict[str, int] = {}
         self.touched_providers: set[int] = set()
         self.touched_topics: set[int] = set()
-        self._searchable = connection.dialect.name == "sqlite"
+        self._searchable = has_search_index(connection.dialect.name)
         self._last_seq: int | None = None
 
     def _next_seqs(self, count: int) -> list[int]:

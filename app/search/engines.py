@@ -3,12 +3,19 @@
 from collections.abc import Callable
 
 from app.errors import InvalidParameter
-from app.search import fts5
+from app.search import fts5, postgres
 from app.search.query import SearchQuery
 from app.search.source import SearchSource
 
-# PostgreSQL's own full-text search (tsvector, GIN) is to be added here, next to SQLite's.
-_ENGINES: dict[str, Callable[[SearchQuery], SearchSource]] = {"sqlite": fts5.source}
+_ENGINES: dict[str, Callable[[SearchQuery], SearchSource]] = {
+    "sqlite": fts5.source,
+    "postgresql": postgres.source,
+}
+
+
+def has_search_index(dialect_name: str) -> bool:
+    """Whether the engine keeps a full-text index (`article_search`) the importer maintains."""
+    return dialect_name in _ENGINES
 
 
 def search_source(dialect_name: str, query: SearchQuery) -> SearchSource:
@@ -21,7 +28,7 @@ def search_source(dialect_name: str, query: SearchQuery) -> SearchSource:
     if build is None:
         raise InvalidParameter(
             f"q: full-text search is not available on this database ({dialect_name}); "
-            "it needs SQLite for now",
+            "it needs SQLite or PostgreSQL",
             "q",
         )
     return build(query)
