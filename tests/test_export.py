@@ -2,8 +2,6 @@
 
 import hashlib
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, Table, select
 
-from app.db import make_engine
 from app.main import create_app
 from app.models import (
     article_table,
@@ -160,14 +157,9 @@ def api_answers(engine: Engine, database_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def empty_database(tmp_path: Path, migrated_template: Path) -> Iterator[tuple[str, Engine]]:
+def empty_database(another_engine: Engine) -> tuple[str, Engine]:
     """A second database, empty and migrated: where an export is imported again."""
-    path = tmp_path / "again.db"
-    shutil.copyfile(migrated_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    yield url, engine
-    engine.dispose()
+    return another_engine.url.render_as_string(hide_password=False), another_engine
 
 
 def round_trip(
