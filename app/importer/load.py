@@ -232,6 +232,14 @@ def _apply(
             (report.skipped if skipped else report.rejected).append(
                 Rejection(candidate.path, outcome.reason, outcome.line)
             )
+        elif not store.stores_nul and _holds_nul(outcome.article):
+            report.rejected.append(
+                Rejection(
+                    candidate.path,
+                    "contains a NUL character (U+0000), which this database (PostgreSQL) "
+                    "cannot store in text",
+                )
+            )
         else:
             target = _target_article(candidate, stored, by_slug.get(candidate.slug))
             if isinstance(target, Rejection):
@@ -245,6 +253,17 @@ def _apply(
             else:
                 report.updated += 1
     store.save_many(versions)
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether a parsed value (strings inside tuples, lists and dicts) holds U+0000."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _target_article(

@@ -197,7 +197,9 @@ def test_health_turns_unavailable_when_the_schema_is_dropped(
 ) -> None:
     assert client.get("/health").status_code == 200
     with engine.begin() as connection:
-        for table in ("related_link", "image", "article_topic", "article_source", "article"):
+        for table in (
+            "related_link", "image", "article_topic", "article_source", "article_search", "article"
+        ):  # fmt: skip
             connection.exec_driver_sql(f"DROP TABLE {table}")
     assert_problem(client.get("/health"), 503)
 

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from sqlalchemy import Engine, Text, cast, select
 
+from app.dialect import stores_nul_characters
 from app.importer.load import ImportReport, Rejection, import_paths
 from app.importer.parse import slugify
 from app.models import article_table
@@ -1171,3 +1172,24 @@ def test_catalog_counts_articles_and_moves_to_a_new_generation_only_when_somethi
     assert unchanged == first
     assert pruned[0]["article_count"] == 1
     assert pruned[0]["generation"] == first[0]["generation"] + 1
+
+
+def test_a_nul_character_is_stored_where_the_engine_can_and_refused_with_a_reason_elsewhere(
+    tmp_path: Path, import_files: ImportFiles, stored: StoredData, engine: Engine
+) -> None:
+    write_text(
+        tmp_path, "nul.md", '---\ntitle: "Null\\0 inside"\npublishedDateTime: 2020-06-17\n---\n'
+    )
+    write_article(tmp_path, "fine.md")
+
+    report = import_files(tmp_path)
+
+    assert "fine" in stored.articles()
+    if stores_nul_characters(engine.dialect.name):
+        assert report.rejected == []
+        assert stored.article("nul")["title"] == "Null\0 inside"
+    else:
+        [rejection] = report.rejected
+        assert rejection.path.endswith("nul.md")
+        assert "NUL" in rejection.reason
+        assert "nul" not in stored.articles()

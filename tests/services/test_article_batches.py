@@ -17,6 +17,7 @@ from tests.conftest import ImportFiles
 from tests.helpers import FIXTURES, write_article
 
 
+@pytest.mark.sqlite_only("only SQLite renders list items as JSON in SQL (summary_json)")
 def test_dict_items_equal_the_json_lists_items(engine: Engine, import_files: ImportFiles) -> None:
     import_files(FIXTURES)
     with engine.connect() as connection:

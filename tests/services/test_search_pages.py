@@ -72,6 +72,7 @@ def test_relevance_hits_come_group_by_group(connection: Connection) -> None:
         assert scores == sorted(scores)
 
 
+@pytest.mark.sqlite_only("only SQLite renders list items as JSON in SQL (summary_json)")
 def test_hits_rendered_by_sqlite_equal_hits_built_in_python(connection: Connection) -> None:
     item_json = summary_json("sqlite")
     assert item_json is not None
