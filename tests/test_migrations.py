@@ -123,9 +123,7 @@ def test_upgrade_from_0002_starts_the_change_log_of_existing_articles(
     assert len(log_id) == 32
 
 
-@pytest.mark.sqlite_only(
-    "FTS5 index; PostgreSQL full-text search comes with the PostgreSQL search work"
-)
+@pytest.mark.sqlite_only("reads the FTS5 index itself; PostgreSQL search is tested through the API")
 def test_upgrade_from_0002_indexes_existing_articles(upgraded_from_0002: Engine) -> None:
     with upgraded_from_0002.connect() as connection:
         found = connection.execute(

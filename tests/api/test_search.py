@@ -491,3 +491,23 @@ def test_feeds_and_csv_take_q_and_list_the_same_matches_as_the_json_list(
     assert [row["slug"] for row in csv_rows] == listed
     # A feed entry's id is the article's API URL, which ends with its slug.
     assert [item["id"].rsplit("/", 1)[-1] for item in feed["items"]] == listed
+
+
+def test_the_search_index_follows_edits_and_prunes_on_every_engine(
+    tmp_path: Path, import_files: ImportFiles, client: TestClient
+) -> None:
+    folder = tmp_path / "edits"
+    write_article(folder, "a.md", title="Zeppelins return", body="Airships are back.")
+    write_article(folder, "b.md", title="Submarines", body="Under the sea.")
+    import_files(folder)
+    assert found(client, "airships") == ["a"]
+
+    write_article(folder, "a.md", title="Gliders return", body="Silent flight.")
+    import_files(folder)
+    assert found(client, "airships") == found(client, "zeppelins") == []
+    assert found(client, "silent") == found(client, "gliders") == ["a"]
+
+    (folder / "a.md").unlink()
+    import_files(folder, prune=True)
+    assert found(client, "gliders") == []
+    assert found(client, "submarines") == ["b"]

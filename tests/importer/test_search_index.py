@@ -9,7 +9,7 @@ from tests.conftest import ImportFiles
 from tests.helpers import FIXTURES, write_article
 
 FTS5 = pytest.mark.sqlite_only(
-    "FTS5 index; PostgreSQL full-text search comes with the PostgreSQL search work"
+    "reads the FTS5 index itself; PostgreSQL search is tested through the API"
 )
 
 
