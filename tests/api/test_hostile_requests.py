@@ -155,9 +155,15 @@ def call(app: Any, path: str, query: bytes) -> tuple[int, bytes]:
              "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}  # fmt: skip
     status = 0
     body: list[bytes] = []
+    requested = False
 
     async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await answered.wait()  # the client stays until the whole answer is sent
+        return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         nonlocal status
@@ -165,8 +171,16 @@ def call(app: Any, path: str, query: bytes) -> tuple[int, bytes]:
             status = message["status"]
         else:
             body.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                answered.set()
 
-    asyncio.run(app(scope, receive, send))
+    async def main() -> None:
+        nonlocal answered
+        answered = asyncio.Event()
+        await app(scope, receive, send)
+
+    answered: asyncio.Event
+    asyncio.run(main())
     return status, b"".join(body)
 
 
