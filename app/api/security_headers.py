@@ -95,9 +95,8 @@ def _docs_policy(policy: str, html: bytes) -> bytes:
 
 
 def _with_headers(message: Message, policy: bytes) -> Message:
-    headers = [
-        (name, value) for name, value in message.get("headers", ()) if name.lower() not in _SET
-    ]
+    # Header names are lower case in ASGI.
+    headers = [(name, value) for name, value in message.get("headers", ()) if name not in _SET]
     headers += [*COMMON_HEADERS, (b"content-security-policy", policy)]
     return dict(message, headers=headers)
 

@@ -5,7 +5,6 @@ matches nothing), never a 5xx, and the bounds are checked before any database wo
 import asyncio
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -284,24 +283,17 @@ def test_unknown_parameters_are_ignored(client: TestClient, catalog: tuple[Spec,
     assert decorated.json() == plain.json()
 
 
-@pytest.fixture
-def client_without_database(tmp_path: Path) -> Iterator[TestClient]:
-    """A client of an app whose database cannot even be opened: any query would fail."""
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'missing' / 'a.db'}")
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
 def test_requests_beyond_the_bounds_are_refused_before_any_database_work(
-    client_without_database: TestClient,
+    tmp_path: Path,
 ) -> None:
-    client = client_without_database
-    assert client.get("/articles").status_code >= 500  # the database is really unusable
-    assert_problem(client.get("/articles", params={"topic": ["a"] * 51}), 400, "topic")
-    assert_problem(client.get("/articles", params={"topic": "a" * 2000}), 400, "topic")
-    assert_problem(client.get("/articles?topic=%ff"), 400, "topic")
-    assert_problem(client.get("/articles", params={"topic": "a" * 9000}), 414, "topic")
-    assert_problem(client.get("/articles", headers={"X-Big": "a" * 20_000}), 431)
+    unopenable = Settings(database_url=f"sqlite:///{tmp_path / 'missing' / 'a.db'}")
+    with TestClient(create_app(unopenable), raise_server_exceptions=False) as client:
+        assert client.get("/articles").status_code >= 500  # the database is really unusable
+        assert_problem(client.get("/articles", params={"topic": ["a"] * 51}), 400, "topic")
+        assert_problem(client.get("/articles", params={"topic": "a" * 2000}), 400, "topic")
+        assert_problem(client.get("/articles?topic=%ff"), 400, "topic")
+        assert_problem(client.get("/articles", params={"topic": "a" * 9000}), 414, "topic")
+        assert_problem(client.get("/articles", headers={"X-Big": "a" * 20_000}), 431)
 
 
 def test_the_bounds_are_settings(database_url: str, engine: Engine) -> None:
