@@ -36,21 +36,23 @@ def assert_secured(response: httpx.Response, policy: str | None = API_POLICY) ->
             assert not BANNER.search(value), (name, value)
 
 
-@pytest.mark.parametrize(
-    ("path", "status"),
-    [("/articles", 200), ("/articles/apple", 200), ("/topics", 200), ("/providers", 200),
-     ("/articles.atom", 200), ("/articles.feed.json", 200), ("/articles.csv", 200),
-     ("/changes", 200), ("/health", 200), ("/openapi.json", 200),
-     ("/static-offline-docs/swagger-ui.css", 200), ("/articles/nope", 404), ("/nope", 404),
-     ("/articles?limit=0", 422), ("/articles?topic=%ff", 400),
-     ("/articles?topic=" + "a" * 9000, 414)],
-)  # fmt: skip
+ANSWERS = [
+    ("/articles", 200), ("/articles/apple", 200), ("/topics", 200), ("/providers", 200),
+    ("/articles.atom", 200), ("/articles.feed.json", 200), ("/articles.csv", 200),
+    ("/changes", 200), ("/health", 200), ("/openapi.json", 200),
+    ("/static-offline-docs/swagger-ui.css", 200), ("/articles/nope", 404), ("/nope", 404),
+    ("/articles?limit=0", 422), ("/articles?topic=%ff", 400),
+    ("/articles?topic=" + "a" * 9000, 414),
+]  # fmt: skip
+
+
 def test_every_answer_carries_the_security_headers(
-    client: TestClient, catalog: tuple[Spec, ...], path: str, status: int
+    client: TestClient, catalog: tuple[Spec, ...]
 ) -> None:
-    response = client.get(path)
-    assert response.status_code == status
-    assert_secured(response)
+    for path, status in ANSWERS:
+        response = client.get(path)
+        assert response.status_code == status, path[:80]
+        assert_secured(response)
 
 
 def test_not_modified_head_and_preflight_answers_carry_them_too(
