@@ -227,6 +227,9 @@ def serve(
         workers=workers or os.cpu_count() or 1,
         access_log=access_log,
         server_header=False,
+        # The app believes forwarded headers from TRUSTED_PROXIES only (app/main.py), never
+        # from uvicorn's default (127.0.0.1).
+        proxy_headers=False,
         log_level="info",
     )
 

@@ -52,6 +52,39 @@ class Gone(DomainError):
     title = "Gone"
 
 
+class BadRequest(DomainError):
+    """The request is malformed before any parameter is read: not UTF-8, a NUL character, or a
+    parameter longer or repeated more often than the configured bounds."""
+
+    status = 400
+    kind = "bad-request"
+    title = "Bad Request"
+
+
+class UriTooLong(DomainError):
+    """The path and query string together are longer than the configured bound."""
+
+    status = 414
+    kind = "uri-too-long"
+    title = "URI Too Long"
+
+
+class HeadersTooLarge(DomainError):
+    """The request headers are larger than the configured bound."""
+
+    status = 431
+    kind = "headers-too-large"
+    title = "Request Header Fields Too Large"
+
+
+class QuotaExceeded(DomainError):
+    """The client made more requests than the rate limit allows."""
+
+    status = 429
+    kind = "quota-exceeded"
+    title = "Too Many Requests"
+
+
 class Unavailable(DomainError):
     """The database does not answer."""
 
@@ -77,7 +110,10 @@ def problem(
         "instance": instance,
     }
     body.update({key: value for key, value in extra.items() if value is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    # Never kept, even when answered outside the caching middleware (before routing, or by
+    # Starlette's ServerErrorMiddleware).
+    headers = {"Cache-Control": "no-store"}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _describe_validation_error(error: dict[str, Any]) -> tuple[str | None, str]:
@@ -89,11 +125,15 @@ def _describe_validation_error(error: dict[str, Any]) -> tuple[str | None, str]:
     return parameter, f"{parameter or 'request'}: {message}"
 
 
+def problem_answer(exc: DomainError, instance: str) -> JSONResponse:
+    """The problem answer for a domain error, for code that answers outside the handlers
+    (middleware that rejects a request before routing)."""
+    return problem(exc.status, exc.kind, exc.title, exc.detail, instance, parameter=exc.parameter)
+
+
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return problem(
-        exc.status, exc.kind, exc.title, exc.detail, request.url.path, parameter=exc.parameter
-    )
+    return problem_answer(exc, request.url.path)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

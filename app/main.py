@@ -6,11 +6,19 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.api.caching import CachingMiddleware
 from app.api.cors import install_cors
 from app.api.openapi import install_openapi
+from app.api.rate_limit import RateLimitMiddleware, policies
+from app.api.request_limits import RequestLimits, RequestLimitsMiddleware
 from app.api.routes import articles, changes, downloads, feeds, health, providers, topics
+from app.api.security_headers import (
+    REDOC_POLICY,
+    SWAGGER_UI_POLICY,
+    install_security_headers,
+)
 from app.db import make_engine
 from app.errors import install_error_handlers
 from app.fingerprint import deployment_fingerprint
@@ -21,6 +29,12 @@ from app.settings import Settings, load_settings
 DOCS_ASSETS = "/static-offline-docs"
 # Answers about live state, never to be reused.
 UNCACHED_PATHS = ("/health",)
+# HTML pages whose own scripts may run, with what else each needs.
+DOCS_PAGES = {
+    "/docs": SWAGGER_UI_POLICY,
+    "/docs/oauth2-redirect": SWAGGER_UI_POLICY,
+    "/redoc": REDOC_POLICY,
+}
 
 DESCRIPTION = """
 A read-only API over a curated collection of news articles, imported from Markdown files
@@ -68,7 +82,8 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for module in (articles, topics, providers, feeds, downloads, changes, health):
         app.include_router(module.router)
-    install_openapi(app)
+    install_openapi(app, rate_limited=settings.rate_limit_per_minute > 0)
+    # The last added is the outermost: proxy headers, CORS, rate limit, request bounds, caching.
     app.add_middleware(
         CachingMiddleware,
         read_version=catalog.read,
@@ -77,7 +92,26 @@ def create_app(settings: Settings) -> FastAPI:
         no_store=UNCACHED_PATHS,
         bypass=(DOCS_ASSETS + "/",),
     )
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        limits=RequestLimits(
+            max_url_bytes=settings.max_url_bytes,
+            max_header_bytes=settings.max_header_bytes,
+            max_parameter_length=settings.max_parameter_length,
+            max_parameter_values=settings.max_parameter_values,
+        ),
+    )
+    if settings.rate_limit_per_minute:
+        # Outside the caching middleware, so that 304s count too.
+        app.add_middleware(
+            RateLimitMiddleware,
+            quotas=policies(settings.rate_limit_per_minute, settings.rate_limit_burst),
+            storage_uri=settings.rate_limit_storage,
+        )
     install_cors(app, settings.cors_allow_origins)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    install_security_headers(app, DOCS_PAGES)
     return app
 
 

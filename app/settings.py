@@ -1,5 +1,6 @@
 """The one place configuration is read from the environment."""
 
+import ipaddress
 import json
 from typing import Annotated, Any
 
@@ -66,14 +67,77 @@ class Settings(BaseSettings):
         "(or JSON) list such as `https://a.example,https://b.example` (CORS_ALLOW_ORIGINS).",
     )
 
-    @field_validator("cors_allow_origins", mode="before")
+    max_url_bytes: int = Field(
+        default=8192,
+        ge=256,
+        description="Longest request target (path and query string) answered; longer is a 414 "
+        "(MAX_URL_BYTES).",
+    )
+    max_header_bytes: int = Field(
+        default=16384,
+        ge=1024,
+        description="Most bytes of request headers (names and values) answered; more is a 431 "
+        "(MAX_HEADER_BYTES).",
+    )
+    max_parameter_length: int = Field(
+        default=1024,
+        ge=64,
+        description="Longest value of one query parameter, in characters; longer is a 400 "
+        "naming it (MAX_PARAMETER_LENGTH).",
+    )
+    max_parameter_values: int = Field(
+        default=50,
+        ge=1,
+        description="Most values one query parameter may be given (`topic=a&topic=b`); more is "
+        "a 400 naming it (MAX_PARAMETER_VALUES).",
+    )
+    rate_limit_per_minute: int = Field(
+        default=0,
+        ge=0,
+        description="Requests one client address may make in any 60 seconds; 0 turns rate "
+        "limiting off (RATE_LIMIT_PER_MINUTE).",
+    )
+    rate_limit_burst: int = Field(
+        default=0,
+        ge=0,
+        description="Requests one client address may make in any one second, on top of the "
+        "per-minute quota; 0 for no such bound (RATE_LIMIT_BURST).",
+    )
+    rate_limit_storage: str = Field(
+        default="async+memory://",
+        description="Where request counts are kept (a `limits` storage URI): in each process "
+        "by default, or a shared store such as `async+redis://host:6379` (RATE_LIMIT_STORAGE).",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed, comma-separated (TRUSTED_PROXIES); none by default.",
+    )
+
+    @field_validator("cors_allow_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: Any) -> Any:
+    def _split_list(cls, value: Any) -> Any:
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
                 return json.loads(text)
-            return [origin.strip() for origin in text.split(",") if origin.strip()]
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _check_async_storage(cls, value: str) -> str:
+        # The limiter runs on the event loop: a blocking client would stall every request.
+        if not value.startswith("async+"):
+            raise ValueError("must name an async storage, e.g. async+memory:// or async+redis://")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        # A typo must not silently trust nobody (or a host name nobody connects from).
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)
         return value
 
     def pool_options(self) -> PoolOptions:

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 # Browsers let scripts read only safelisted response headers unless told otherwise.
-EXPOSED_HEADERS = ("ETag", "Last-Modified", "Link")
+EXPOSED_HEADERS = ("ETag", "Last-Modified", "Link", "RateLimit", "RateLimit-Policy", "Retry-After")
 # What a front end sends to revalidate its copy; it makes the request non-simple (preflighted).
 ALLOWED_HEADERS = ("If-None-Match", "If-Modified-Since")
 

@@ -10,14 +10,29 @@ from app.errors import PROBLEM_JSON
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
-def install_openapi(app: FastAPI) -> None:
+# What any request may be answered before it is routed (app/api/request_limits.py).
+BOUNDS = {
+    "400": "The request is malformed: a parameter (named) is not UTF-8, holds a NUL character, "
+    "is longer than MAX_PARAMETER_LENGTH or given more than MAX_PARAMETER_VALUES times.",
+    "414": "The URL is longer than MAX_URL_BYTES.",
+    "431": "The request headers are larger than MAX_HEADER_BYTES.",
+}
+RATE_LIMITED = {
+    "429": "Too many requests from this address: wait `Retry-After` seconds (see the "
+    "`RateLimit` and `RateLimit-Policy` headers).",
+}
+
+
+def install_openapi(app: FastAPI, *, rate_limited: bool = False) -> None:
     """Replace FastAPI's generated error responses with what the API really answers.
 
     FastAPI documents a 422 `HTTPValidationError` (application/json) on every route with
     parameters, and every declared error under application/json too; the API answers every
     error with an RFC 9457 problem document, and a route whose only parameter is a free-text
-    path segment cannot answer 422 at all.
+    path segment cannot answer 422 at all. Every route can answer the bounds' errors (and 429
+    when rate limiting is on).
     """
+    common = {**BOUNDS, **(RATE_LIMITED if rate_limited else {})}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -29,6 +44,9 @@ def install_openapi(app: FastAPI) -> None:
             )
             for operations in schema.get("paths", {}).values():
                 for operation in operations.values():
+                    responses = operation.setdefault("responses", {})
+                    for status, description in common.items():
+                        responses.setdefault(status, {"description": description})
                     _problems_only(operation)
             schemas = schema.get("components", {}).get("schemas", {})
             schemas.pop("HTTPValidationError", None)

@@ -8,13 +8,14 @@ hand it straight to orjson and declare the model only for the OpenAPI document.
 
 from typing import Any
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 from app.jsontext import dump_json_bytes
 
 
-class JSONBody(Response):
-    """`application/json` rendered with orjson."""
+class JSONBody(JSONResponse):
+    """`application/json` rendered with orjson. A `JSONResponse`, so that FastAPI documents the
+    route's `response_model` under this media type (it documents any other class as a string)."""
 
     media_type = "application/json"
 

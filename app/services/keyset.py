@@ -126,6 +126,7 @@ def _decode_value(key: Key, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
             raise invalid
         return value
-    if not isinstance(value, str):
+    # No stored key holds a NUL, and PostgreSQL refuses one in any text it is sent.
+    if not isinstance(value, str) or "\x00" in value:
         raise invalid
     return value

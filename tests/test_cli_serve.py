@@ -1,0 +1,75 @@
+"""`articles serve` as clients meet it: a real uvicorn process on loopback, which names no
+server software and believes no forwarded address unless TRUSTED_PROXIES says so."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ImportFiles
+from tests.helpers import FIXTURES
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(database_url: str, import_files: ImportFiles, tmp_path: Path) -> Iterator[str]:
+    """The base URL of `articles serve` (one worker, rate limited to 2 a minute) over the real
+    articles."""
+    import_files(FIXTURES)
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "RATE_LIMIT_PER_MINUTE": "2"}
+    log = (tmp_path / "serve.log").open("wb")
+    command = ["serve", "--no-migrate", "--port", str(port), "--workers", "1"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", *command],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/openapi.json", timeout=1)  # one request of the quota
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((tmp_path / "serve.log").read_text()) from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.sqlite_only("serves a SQLite file from a child process")
+def test_served_answers_name_no_server_and_ignore_forwarded_addresses(served: str) -> None:
+    # The readiness probe above used one request of the quota.
+    first = httpx.get(f"{served}/articles", headers={"X-Forwarded-For": "198.51.100.1"})
+    assert first.status_code == 200
+    assert "server" not in first.headers
+    assert first.headers["x-content-type-options"] == "nosniff"
+    assert first.headers["ratelimit-policy"] == '"minute";q=2;w=60'
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app must not.
+    spoofed = httpx.get(f"{served}/articles", headers={"X-Forwarded-For": "198.51.100.2"})
+    assert spoofed.status_code == 429
+    assert "server" not in spoofed.headers
+    assert spoofed.headers["content-type"] == "application/problem+json"
