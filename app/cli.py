@@ -213,18 +213,22 @@ def serve(
         bool, typer.Option("--migrate/--no-migrate", help="Upgrade the database before serving.")
     ] = True,
 ) -> None:
-    """Serve the API with uvicorn (the database is upgraded to the newest schema first)."""
-    import uvicorn
+    """Serve the API with uvicorn (the database is upgraded to the newest schema first).
+
+    SIGTERM or SIGINT stops it gracefully: new connections are refused at once, answers in
+    flight get up to SHUTDOWN_TIMEOUT_S seconds to finish.
+    """
+    from app import serving
 
     settings = load_settings()
     if migrate_first:
         migrate.upgrade(settings.database_url)
-    uvicorn.run(
+    started = serving.run(
         "app.main:create_app_from_environment",
-        factory=True,
+        workers=workers or os.cpu_count() or 1,
+        shutdown_timeout_s=settings.shutdown_timeout_s,
         host=host,
         port=port,
-        workers=workers or os.cpu_count() or 1,
         access_log=access_log,
         server_header=False,
         # The app believes forwarded headers from TRUSTED_PROXIES only (app/main.py), never
@@ -232,6 +236,8 @@ def serve(
         proxy_headers=False,
         log_level="info",
     )
+    if not started:
+        raise typer.Exit(code=3)  # uvicorn's status for an app that failed to start
 
 
 def main() -> None:

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
         description="Seconds a client or proxy may reuse a GET answer before asking again "
         "(CACHE_MAX_AGE).",
     )
+    shutdown_timeout_s: int = Field(
+        default=8,
+        ge=0,
+        description="Seconds `articles serve` lets answers in flight finish after SIGTERM before "
+        "it cuts them off (SHUTDOWN_TIMEOUT_S); below Docker's 10 s, so that the server ends "
+        "its own shutdown before it is killed.",
+    )
     cors_allow_origins: Annotated[list[str], NoDecode] = Field(
         default=["*"],
         description="Origins browsers may call the API from: `*` for any, or a comma-separated "
