@@ -2,7 +2,9 @@
 transaction, and report what happened to every file."""
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -171,11 +173,27 @@ def _examined(
 def _pool(processes: int) -> Iterator[ProcessPoolExecutor]:
     # "spawn": the parent may hold threads (a progress bar) and an open database connection,
     # neither of which a forked child should inherit.
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
+    )
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _exit_with_parent() -> None:
+    """In a worker: end it as soon as the importing process is gone. A killed import would
+    otherwise leave its workers waiting forever for work that never comes."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch(sentinel: int) -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, args=(parent.sentinel,), daemon=True).start()
 
 
 def _drop_duplicate_slugs(
