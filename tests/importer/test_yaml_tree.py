@@ -223,11 +223,11 @@ def test_to_document_refuses_text_with_a_nul_character_in_a_value_or_a_key(text:
 def test_to_document_refuses_aliases_that_repeat_a_long_text_too_often() -> None:
     # 2,000 values, far below the node budget, but 200 MB of text once expanded.
     text = f"a: &a {'x' * 100_000}\nb: [{', '.join(['*a'] * 2_000)}]\n"
-    start = time.perf_counter()
+    start = time.process_time()
 
     refused = refusal(text)
 
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
     assert refused.message == (
         f"document too large: aliases repeat more than {MAX_ALIAS_CHARS} characters of text"
     )
@@ -246,12 +246,12 @@ def test_to_document_accepts_aliases_that_repeat_text_within_the_allowance() -> 
 
 def test_compose_refuses_too_many_values_quickly_without_building_the_tree() -> None:
     text = "big: [" + ", ".join("1" for _ in range(500_000)) + "]\n"
-    start = time.perf_counter()
+    start = time.process_time()
 
     with pytest.raises(YAMLTreeError) as caught:
         compose(text)
 
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
     assert caught.value.message.startswith(f"document too large: more than {MAX_NODES} values")
     assert caught.value.line == 1
 
