@@ -133,32 +133,30 @@ while True:
 KEPT_CHANGING = "file kept changing while it was being read; import it again"
 
 
+BODY_CHARS = 200_000
+
+
 @contextmanager
-def rewritten(folder: Path) -> Iterator[tuple[Path, dict[str, str]]]:
-    """`folder/moving.md`, rewritten in place by another process as fast as it can, one
-    version after the other (all of the same size): yields the file and the versions' texts
-    by body."""
+def rewritten(folder: Path) -> Iterator[tuple[Path, str]]:
+    """`folder/moving.md`, rewritten in place by another process as fast as it can, with
+    two versions of the same size in turn: a header, then a body of only `a` or only `b`.
+    Yields the file and the header."""
     header = render(article_fields(title="Moving"))
-    versions = {body: header + body for body in ("a" * 200_000 + "\n", "b" * 200_000 + "\n")}
     sources = [
-        write_text(folder.parent, f"version{index}", content)
-        for index, content in enumerate(versions.values())
+        write_text(folder.parent, f"version-{letter}", header + letter * BODY_CHARS + "\n")
+        for letter in "ab"
     ]
-    moving = write_text(folder, "moving.md", next(iter(versions.values())))
+    moving = write_text(folder, "moving.md", sources[0].read_text())
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(moving), *map(str, sources)])
     try:
-        yield moving, versions
+        yield moving, header
     finally:
         writer.kill()
         writer.wait()
 
 
-def import_while_rewritten(engine: Engine, folder: Path, versions: dict[str, str]) -> str:
-    """Import `folder` once and check what became of `moving.md`: "rejected", or the body it
-    was stored with (always one whole version, with the hash and size of that version)."""
-    report = import_paths(engine, [folder], max_file_bytes=LIMIT)
-    rejected = {Path(r.path).name: r.reason for r in report.rejected}
-    assert rejected in ({}, {"moving.md": KEPT_CHANGING}), rejected
+def stored_moving(engine: Engine) -> tuple[str, str, int] | None:
+    """The body, hash and size stored for `moving.md`, if it is stored."""
     with engine.connect() as connection:
         row = connection.execute(
             text(
@@ -166,11 +164,43 @@ def import_while_rewritten(engine: Engine, folder: Path, versions: dict[str, str
                 "ON article.id = article_source.article_id WHERE slug = 'moving'"
             )
         ).one_or_none()
-    if row is not None:
-        assert row.body in versions, "a mix of two versions was stored"
-        content = versions[row.body].encode()
-        assert (row.sha256, row.size) == (hashlib.sha256(content).hexdigest(), len(content))
-    return "rejected" if rejected else f"version {row.body[0] if row else '?'}"
+    return None if row is None else (row.body, row.sha256, row.size)
+
+
+def import_while_rewritten(engine: Engine, folder: Path, header: str) -> str:
+    """Import `folder` once, and check and tell what became of `moving.md`: "rejected" (as
+    changing on every read), or stored as "version a", "version b" or "torn" (a state the
+    file held while its writer was paused mid-write), always with the hash and the size of
+    the text stored."""
+    report = import_paths(engine, [folder], max_file_bytes=LIMIT)
+    rejected = {Path(r.path).name: r.reason for r in report.rejected}
+    assert rejected in ({}, {"moving.md": KEPT_CHANGING}), rejected
+    stored = stored_moving(engine)
+    if stored is None:
+        return "rejected"
+    body, sha256, size = stored
+    content = (header + body).encode()
+    assert (sha256, size) == (hashlib.sha256(content).hexdigest(), len(content))
+    assert len(body) == BODY_CHARS + 1 and set(body) <= set("ab\n"), "not what the file held"
+    if rejected:
+        return "rejected"
+    return f"version {body[0]}" if len(set(body[:-1])) == 1 else "torn"
+
+
+def last_version_wins(engine: Engine, folder: Path, moving: Path, header: str) -> None:
+    """Once the writes stop, the next import stores the last version, even one written in
+    the same clock tick as the version the import before saw (so the mtime did not move)."""
+    import_paths(engine, [folder], max_file_bytes=LIMIT)
+    tick = moving.stat().st_mtime_ns
+    last = header + "c" * BODY_CHARS + "\n"
+    moving.write_text(last, encoding="utf-8")
+    os.utime(moving, ns=(tick, tick))
+
+    import_paths(engine, [folder], max_file_bytes=LIMIT)
+
+    stored = stored_moving(engine)
+    assert stored is not None and stored[0] == "c" * BODY_CHARS + "\n"
+    assert stored[1] == hashlib.sha256(last.encode()).hexdigest()
 
 
 # The runs
@@ -230,14 +260,15 @@ def run_rewrites(database: ScratchDatabase, scratch: Path, rewrites: int) -> Non
     seen: Counter[str] = Counter()
     engine = database.fresh()
     start = time.perf_counter()
-    with rewritten(folder) as (_moving, versions):
+    with rewritten(folder) as (moving, header):
         for _run in range(rewrites):
-            seen[import_while_rewritten(engine, folder, versions)] += 1
+            seen[import_while_rewritten(engine, folder, header)] += 1
+    last_version_wins(engine, folder, moving, header)
     elapsed = time.perf_counter() - start
     print(
-        f"file rewritten while read: {rewrites} imports in {elapsed:.1f} s: "
+        f"file rewritten in place while read: {rewrites} imports in {elapsed:.1f} s: "
         + ", ".join(f"{count} {outcome}" for outcome, count in sorted(seen.items()))
-        + "; 0 mixed versions stored"
+        + "; hash and size always those of the text stored; the last version won"
     )
 
 
