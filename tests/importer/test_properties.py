@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tests.importer.generated import (
     GeneratedFile,
     ScratchDatabase,
+    article_files,
     check_import,
     dumped_files,
     scratch_database,
@@ -34,6 +35,14 @@ SUITE = settings(
 def database(migrated_template: Path) -> Iterator[ScratchDatabase]:
     with scratch_database(migrated_template) as scratch:
         yield scratch
+
+
+@SUITE
+@given(files=st.lists(article_files(), min_size=1, max_size=3))
+def test_a_valid_article_is_imported_faithfully_and_a_poisoned_one_rejected(
+    database: ScratchDatabase, files: list[GeneratedFile]
+) -> None:
+    check_import(database.fresh(), files)
 
 
 @SUITE

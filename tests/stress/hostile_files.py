@@ -31,6 +31,7 @@ from tests.importer.generated import (
     GeneratedFile,
     Outcomes,
     ScratchDatabase,
+    article_files,
     check_import,
     dumped_files,
     scratch_database,
@@ -219,8 +220,9 @@ def migrated_template(folder: Path) -> Path:
 
 def run_examples(database: ScratchDatabase, examples: int) -> None:
     for name, strategy in (
-        ("dumped by PyYAML", dumped_files()),
-        ("YAML pieces", yaml_text_files()),
+        ("valid or poisoned articles", article_files()),
+        ("front matter of anything", dumped_files()),
+        ("YAML by hand", yaml_text_files()),
     ):
         totals, times = run_property(database, strategy, examples)
         files = totals.imported + totals.rejected + totals.skipped
