@@ -58,11 +58,6 @@ def month_of(dialect_name: str, moment: ColumnElement[Any]) -> ColumnElement[str
     return func.to_char(moment, literal_column("'YYYY-MM'"), type_=String)
 
 
-def stores_nul_characters(dialect_name: str) -> bool:
-    """Whether text columns can hold U+0000: SQLite's can, PostgreSQL's cannot."""
-    return dialect_name != "postgresql"
-
-
 # Any constant will do, as long as every importer takes the same one.
 IMPORT_LOCK_KEY = 0x61727469636C6573  # "articles"
 

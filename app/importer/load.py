@@ -2,7 +2,9 @@
 transaction, and report what happened to every file."""
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -171,11 +173,27 @@ def _examined(
 def _pool(processes: int) -> Iterator[ProcessPoolExecutor]:
     # "spawn": the parent may hold threads (a progress bar) and an open database connection,
     # neither of which a forked child should inherit.
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
+    )
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _exit_with_parent() -> None:
+    """In a worker: end it as soon as the importing process is gone. A killed import would
+    otherwise leave its workers waiting forever for work that never comes."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch(sentinel: int) -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, args=(parent.sentinel,), daemon=True).start()
 
 
 def _drop_duplicate_slugs(
@@ -232,14 +250,6 @@ def _apply(
             (report.skipped if skipped else report.rejected).append(
                 Rejection(candidate.path, outcome.reason, outcome.line)
             )
-        elif not store.stores_nul and _holds_nul(outcome.article):
-            report.rejected.append(
-                Rejection(
-                    candidate.path,
-                    "contains a NUL character (U+0000), which this database (PostgreSQL) "
-                    "cannot store in text",
-                )
-            )
         else:
             target = _target_article(candidate, stored, by_slug.get(candidate.slug))
             if isinstance(target, Rejection):
@@ -253,17 +263,6 @@ def _apply(
             else:
                 report.updated += 1
     store.save_many(versions)
-
-
-def _holds_nul(value: object) -> bool:
-    """Whether a parsed value (strings inside tuples, lists and dicts) holds U+0000."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
 
 
 def _target_article(

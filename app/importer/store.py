@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 
-from app.dialect import allocate_ids, stores_nul_characters
+from app.dialect import allocate_ids
 from app.importer.examine import FileFacts
 from app.importer.parse import ParsedArticle
 from app.jsontext import load_json
@@ -126,7 +126,6 @@ class ArticleStore:
         self.touched_providers: set[int] = set()
         self.touched_topics: set[int] = set()
         self._searchable = has_search_index(connection.dialect.name)
-        self.stores_nul = stores_nul_characters(connection.dialect.name)
         self._last_seq: int | None = None
 
     def _next_seqs(self, count: int) -> list[int]:

@@ -5,7 +5,9 @@ PyYAML's C composer builds the node tree; we construct the values ourselves inst
 - text fields keep the text that was written (`title: 2020-01-01` stays a string, not a date),
 - no value outside JSON is produced (timestamps and non-finite floats keep their text),
 - duplicate keys are an error instead of a silent overwrite,
-- alias bombs and absurd nesting are refused after a fixed budget of nodes and depth.
+- text with a NUL character is refused (no database stores it faithfully in every column),
+- alias bombs and absurd nesting are refused after a fixed budget of nodes, text and depth,
+  and a document with too many nodes is refused before its tree is built.
 """
 
 import math
@@ -14,6 +16,13 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    MappingStartEvent,
+    ScalarEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:
@@ -47,6 +56,9 @@ TEXT_KEYS = frozenset(
 
 MAX_NODES = 50_000
 MAX_DEPTH = 50
+# Characters aliases may add to a document's own text: a few repeated values are fine, a long
+# text repeated thousands of times (a bomb that the node budget alone lets through) is not.
+MAX_ALIAS_CHARS = 1_000_000
 
 _scalars = SafeConstructor()
 
@@ -77,8 +89,45 @@ def compose(text: str) -> Node | None:
 
     Raises:
         yaml.YAMLError: the text is not one well-formed YAML document.
+        YAMLTreeError: the document has more than MAX_NODES values.
     """
+    # Any value takes at least a character, so only a longer text can hold too many; count
+    # them from the event stream first, which is fast and small, unlike a tree of nodes.
+    if len(text) > MAX_NODES:
+        _count_values(text)
     return yaml.compose(text, Loader=_Loader)
+
+
+def _count_values(text: str) -> None:
+    """Count the values `to_document` would count (every node but mapping keys; an alias
+    once, so never more than it counts).
+
+    Raises:
+        YAMLTreeError: more than MAX_NODES values.
+    """
+    parser = _Loader(text)
+    # For each open collection: [is a mapping, the next node is a key].
+    open_collections: list[list[bool]] = []
+    values = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, ScalarEvent | AliasEvent | CollectionStartEvent):
+                inside = open_collections[-1] if open_collections else None
+                is_key = inside is not None and inside[0] and inside[1]
+                if inside is not None and inside[0]:
+                    inside[1] = not inside[1]
+                if not is_key:
+                    values += 1
+                    if values > MAX_NODES:
+                        mark = event.start_mark
+                        raise YAMLTreeError(_TOO_MANY, None if mark is None else mark.line + 1)
+                if isinstance(event, CollectionStartEvent):
+                    open_collections.append([isinstance(event, MappingStartEvent), True])
+            elif isinstance(event, CollectionEndEvent):
+                open_collections.pop()
+    finally:
+        parser.dispose()
 
 
 def to_document(node: Node | None) -> Document:
@@ -90,25 +139,65 @@ def to_document(node: Node | None) -> Document:
     doc = Document(value=None)
     if node is None:
         return doc
-    budget = [MAX_NODES]
+    own_text = int(node.end_mark.index) - int(node.start_mark.index)
+    budget = _Budget(nodes=MAX_NODES, chars=own_text + MAX_ALIAS_CHARS)
     doc.value = _convert(node, doc, budget, 0, as_text=False)
     return doc
+
+
+_TOO_MANY = f"document too large: more than {MAX_NODES} values (alias expansion?)"
+
+
+@dataclass
+class _Budget:
+    """What is left of the limits while a document is converted."""
+
+    nodes: int
+    chars: int
+
+    def spend(self, node: Node, chars: int) -> None:
+        """Count one value of `chars` characters (keys included).
+
+        Raises:
+            YAMLTreeError: a limit is exceeded.
+        """
+        self.nodes -= 1
+        self.chars -= chars
+        if self.nodes < 0:
+            raise YAMLTreeError(_TOO_MANY, _line(node))
+        if self.chars < 0:
+            raise YAMLTreeError(
+                "document too large: aliases repeat more than "
+                f"{MAX_ALIAS_CHARS} characters of text",
+                _line(node),
+            )
+
+
+def _text(value: str, node: Node) -> str:
+    """`value`, unless it holds a NUL character (PostgreSQL refuses it in text, and SQLite's
+    text functions stop at it).
+
+    Raises:
+        YAMLTreeError: `value` contains a NUL character.
+    """
+    if "\x00" in value:
+        raise YAMLTreeError(
+            "text contains a NUL character (\\0), which cannot be stored", _line(node)
+        )
+    return value
 
 
 def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _convert(node: Node, doc: Document, budget: list[int], depth: int, as_text: bool) -> Any:
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise YAMLTreeError(
-            f"document too large: more than {MAX_NODES} values (alias expansion?)", _line(node)
-        )
+def _convert(node: Node, doc: Document, budget: _Budget, depth: int, as_text: bool) -> Any:
+    budget.spend(node, len(node.value) if isinstance(node, ScalarNode) else 0)
     if depth > MAX_DEPTH:
         raise YAMLTreeError(f"document nested deeper than {MAX_DEPTH} levels", _line(node))
     if isinstance(node, ScalarNode):
-        return _scalar(node, as_text)
+        value = _scalar(node, as_text)
+        return _text(value, node) if isinstance(value, str) else value
     if node.tag not in _COLLECTION_TAGS:
         raise YAMLTreeError(f"unsupported YAML tag {node.tag!r}", _line(node))
     if isinstance(node, SequenceNode):
@@ -118,7 +207,8 @@ def _convert(node: Node, doc: Document, budget: list[int], depth: int, as_text: 
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 raise YAMLTreeError("a mapping key must be plain text", _line(key_node))
-            key = str(key_node.value)
+            key = _text(str(key_node.value), key_node)
+            budget.chars -= len(key)
             if key in result:
                 raise YAMLTreeError(f"duplicate key {key!r}", _line(key_node))
             text_value = as_text or key in TEXT_KEYS

@@ -13,7 +13,6 @@ import pytest
 import yaml
 from sqlalchemy import Engine, Text, cast, select
 
-from app.dialect import stores_nul_characters
 from app.importer.load import ImportReport, Rejection, import_paths
 from app.importer.parse import slugify
 from app.models import article_table
@@ -1141,6 +1140,10 @@ def test_import_with_worker_processes_stores_the_same_as_without(
             folder, f"a{index:02}.md", title=f"Article {index}", topics=["AI", f"T{index % 4}"]
         )
     write_text(folder, "bad.md", "---\ntitle: t\n---\n")
+    # An mtime from moments ago is not stored (it cannot vouch for the content yet); the
+    # second run starts later, perhaps too late for that, so give every file an old one.
+    for path in folder.iterdir():
+        os.utime(path, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))
     serial = import_files(folder, workers=1)
 
     parallel = import_paths(another_engine, [folder], max_file_bytes=MiB, workers=2)
@@ -1172,24 +1175,3 @@ def test_catalog_counts_articles_and_moves_to_a_new_generation_only_when_somethi
     assert unchanged == first
     assert pruned[0]["article_count"] == 1
     assert pruned[0]["generation"] == first[0]["generation"] + 1
-
-
-def test_a_nul_character_is_stored_where_the_engine_can_and_refused_with_a_reason_elsewhere(
-    tmp_path: Path, import_files: ImportFiles, stored: StoredData, engine: Engine
-) -> None:
-    write_text(
-        tmp_path, "nul.md", '---\ntitle: "Null\\0 inside"\npublishedDateTime: 2020-06-17\n---\n'
-    )
-    write_article(tmp_path, "fine.md")
-
-    report = import_files(tmp_path)
-
-    assert "fine" in stored.articles()
-    if stores_nul_characters(engine.dialect.name):
-        assert report.rejected == []
-        assert stored.article("nul")["title"] == "Null\0 inside"
-    else:
-        [rejection] = report.rejected
-        assert rejection.path.endswith("nul.md")
-        assert "NUL" in rejection.reason
-        assert "nul" not in stored.articles()

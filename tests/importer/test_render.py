@@ -29,7 +29,7 @@ SCALARS: list[Any] = [
     "#", "a #b", "a: b", ": a", "- a", "-", "?", "? a", "[a]", "{a: b}", "&a", "*a", "!a",
     "!!int 1", "%TAG", "@a", "`a", "|", ">", "'", '"', "''", "\\", "\\n", "a'b\"c",
     "\U0001f600 \U00010348", "\u200fRTL mark\u200e", "\u202eoverride", "\u2028", "\u2029",
-    "\x85", "a\x85b", "\ufeff", "\x00", "\x07", "\x1b[0m", "\x7f", "\ud7ff\ue000\ufffd",
+    "\x85", "a\x85b", "\ufeff", "\x07", "\x1b[0m", "\x7f", "\ud7ff\ue000\ufffd",
     "x" * 300, "word " * 100,
 ]  # fmt: skip
 
@@ -191,9 +191,10 @@ def test_every_fixture_reads_back_the_same_and_renders_to_the_same_text_again(pa
 # Property: any front matter the importer can store reads back identically. Keys the importer
 # reads as typed fields, or as text whatever is written, are left to the tests above: a random
 # value under them would be refused or turned into text by the reader, not stored as given.
-_texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20) | (
-    st.sampled_from([text for text in SCALARS if isinstance(text, str)])
-)
+# Text never holds NUL: the importer refuses it (no database stores it in every column).
+_texts = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20
+) | (st.sampled_from([text for text in SCALARS if isinstance(text, str)]))
 _keys = _texts.filter(lambda key: key not in KNOWN_KEYS and key not in TEXT_KEYS)
 _scalars = (
     st.none()

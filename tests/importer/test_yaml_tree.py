@@ -1,9 +1,12 @@
 """yaml_tree: a YAML document -> JSON-compatible values, with lines, limits and no surprises."""
 
+import time
+
 import pytest
 import yaml
 
 from app.importer.yaml_tree import (
+    MAX_ALIAS_CHARS,
     MAX_DEPTH,
     MAX_NODES,
     TEXT_KEYS,
@@ -204,3 +207,61 @@ def test_compose_reports_a_syntax_error_with_its_mark() -> None:
 
     assert caught.value.problem_mark is not None
     assert caught.value.problem_mark.line == 2  # zero-based: the third line
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['x: "a\\0b"\n', 'x: ["\\x00"]\n', 'x: {y: "\\u0000"}\n', '"\\0": 1\n', 'title: "\\0"\n'],
+)
+def test_to_document_refuses_text_with_a_nul_character_in_a_value_or_a_key(text: str) -> None:
+    refused = refusal(text)
+
+    assert refused.message == "text contains a NUL character (\\0), which cannot be stored"
+    assert refused.line == 1
+
+
+def test_to_document_refuses_aliases_that_repeat_a_long_text_too_often() -> None:
+    # 2,000 values, far below the node budget, but 200 MB of text once expanded.
+    text = f"a: &a {'x' * 100_000}\nb: [{', '.join(['*a'] * 2_000)}]\n"
+    start = time.process_time()
+
+    refused = refusal(text)
+
+    assert time.process_time() - start < 1
+    assert refused.message == (
+        f"document too large: aliases repeat more than {MAX_ALIAS_CHARS} characters of text"
+    )
+    assert refused.line == 1  # where the repeated text is
+
+
+def test_to_document_accepts_aliases_that_repeat_text_within_the_allowance() -> None:
+    copies = MAX_ALIAS_CHARS // 10_000
+    text = f"a: &a {'x' * 10_000}\nb: [{', '.join(['*a'] * (copies - 1))}]\n"
+
+    doc = convert(text)
+
+    assert len(doc.value["b"]) == copies - 1
+    assert doc.value["b"][-1] == "x" * 10_000
+
+
+def test_compose_refuses_too_many_values_quickly_without_building_the_tree() -> None:
+    text = "big: [" + ", ".join("1" for _ in range(500_000)) + "]\n"
+    start = time.process_time()
+
+    with pytest.raises(YAMLTreeError) as caught:
+        compose(text)
+
+    assert time.process_time() - start < 1
+    assert caught.value.message.startswith(f"document too large: more than {MAX_NODES} values")
+    assert caught.value.line == 1
+
+
+def test_compose_counts_values_as_to_document_does_not_counting_keys() -> None:
+    # The root mapping is one value and each key brings one more, its value: the value of the
+    # key on line MAX_NODES is one too many. Counting keys would refuse near line MAX_NODES / 2.
+    text = "".join(f"k{index}: {index}\n" for index in range(MAX_NODES))
+
+    with pytest.raises(YAMLTreeError) as caught:
+        compose(text)
+
+    assert caught.value.line == MAX_NODES
