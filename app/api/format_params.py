@@ -26,7 +26,7 @@ FeedSort = Annotated[
 ]
 
 
-def feed_query(
+async def feed_query(
     filters: Annotated[ArticleFilters, Depends(article_filters)],
     sort: FeedSort = "newest",
     limit: Limit = DEFAULT_LIMIT,
@@ -47,7 +47,7 @@ class ArticleCSVQuery:
     sort: Sort | None  # None: the list's default (relevance with `q`, else newest)
 
 
-def csv_query(
+async def csv_query(
     filters: Annotated[ArticleFilters, Depends(article_filters)], sort: SortParam = None
 ) -> ArticleCSVQuery:
     """Collect the filters and sort of a CSV download."""

@@ -51,7 +51,7 @@ def _bound(value: str | None, parameter: str, *, upper: bool) -> TimeBound | Non
     return None if value is None else parse_time_bound(value, parameter, upper=upper)
 
 
-def article_filters(
+async def article_filters(
     q: Annotated[
         str | None,
         Query(
@@ -150,7 +150,7 @@ class ArticleListQuery:
     facets: tuple[FacetName, ...] = ()
 
 
-def article_list_query(
+async def article_list_query(
     filters: Annotated[ArticleFilters, Depends(article_filters)],
     sort: SortParam = None,
     limit: Limit = DEFAULT_LIMIT,
