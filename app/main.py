@@ -91,6 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=settings.cache_max_age,
         no_store=UNCACHED_PATHS,
         bypass=(DOCS_ASSETS + "/",),
+        answer_cache_bytes=int(settings.answer_cache_mb * 1024 * 1024),
     )
     app.add_middleware(
         RequestLimitsMiddleware,

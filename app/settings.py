@@ -61,6 +61,13 @@ class Settings(BaseSettings):
         description="Seconds a client or proxy may reuse a GET answer before asking again "
         "(CACHE_MAX_AGE).",
     )
+    answer_cache_mb: float = Field(
+        default=32,
+        ge=0,
+        description="Memory (MB) each API process may use to keep whole answers for the current "
+        "catalog version, so that a repeated GET costs a lookup; dropped at once when an import "
+        "changes anything; 0 turns it off (ANSWER_CACHE_MB).",
+    )
     shutdown_timeout_s: int = Field(
         default=8,
         ge=0,

@@ -1,15 +1,18 @@
 """HTTP caching of GET answers: ETag, Last-Modified, Cache-Control, and 304 before routing.
 
 A pure ASGI middleware, so that a revalidation that hits costs one catalog read and one hash,
-not FastAPI's routing, dependencies and query.
+not FastAPI's routing, dependencies and query. With an answer cache, a repeated GET of a URL
+costs the same: its whole answer is kept under its tag until the catalog version changes.
 """
 
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
+from functools import partial
 from hashlib import blake2b
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.answer_cache import AnswerCache, KeptAnswer
 from app.api.conditional import canonical_query, etag_listed, format_http_date, parse_http_date
 from app.errors import Unavailable
 from app.fingerprint import Fingerprint
@@ -20,13 +23,19 @@ _READS = frozenset({"GET", "HEAD"})
 # entry holds the query twice, up to a few KB with a cursor).
 _TAGS_KEPT = 2048
 _NO_STORE = (b"cache-control", b"no-store")
+# Headers by which an answer takes its caching in hand: such an answer is never kept whole.
+_CHOSEN_BY_ANSWER = frozenset({b"cache-control", b"vary", b"set-cookie"})
 
 
 class _Validators:
     """What every answer for one catalog version shares, and the tags of the URLs asked for."""
 
-    def __init__(self, version: CatalogVersion, fingerprint: Fingerprint) -> None:
+    def __init__(
+        self, version: CatalogVersion, fingerprint: Fingerprint, answer_cache_bytes: int
+    ) -> None:
         self.version = version
+        # Answers of this version only: a new version starts with an empty cache.
+        self.answers = AnswerCache(answer_cache_bytes) if answer_cache_bytes > 0 else None
         # The code's time counts too, so that a new deployment is "modified" for clients that
         # only send If-Modified-Since; a database never imported is as old as the code. Never
         # later than now (RFC 9110 8.8.2.1), and in whole seconds, as HTTP dates are.
@@ -85,10 +94,13 @@ class CachingMiddleware:
         max_age: int,
         no_store: Collection[str] = (),
         bypass: tuple[str, ...] = (),
+        answer_cache_bytes: int = 0,
     ) -> None:
         """`no_store`: paths whose answers must never be cached (live state); `bypass`: path
-        prefixes left entirely to the application (files with validators of their own)."""
+        prefixes left entirely to the application (files with validators of their own);
+        `answer_cache_bytes`: memory for whole answers kept per catalog version (0: none)."""
         self.app = app
+        self.answer_cache_bytes = answer_cache_bytes
         self.read_version = read_version
         self.fingerprint = fingerprint
         self.cache_control = (b"cache-control", b"public, max-age=%d" % max_age)
@@ -153,23 +165,35 @@ class CachingMiddleware:
                 return
             decide_on_answer = since is not None and since > validators.last_modified
 
+        answers = None if decide_on_answer else validators.answers
+        if answers is not None:
+            kept = answers.get(etag)
+            if kept is not None:
+                await send({"type": "http.response.start", "status": 200, "headers": kept.headers})
+                await send({"type": "http.response.body", "body": b"" if head else kept.body})
+                return
+
         if query != scope["query_string"]:
             # The application reads the very query the tag covers, so that reordered parameters
             # give byte-identical answers (the Link header repeats the query) under one tag.
             scope = dict(scope, query_string=query)
-        answer = _Answer(send, head, headers, not_modified=decide_on_answer)
+        keep = None if answers is None else partial(answers.keep, etag)
+        answer = _Answer(send, head, headers, not_modified=decide_on_answer, keep=keep)
         await self.app(_as_get(scope, head), receive, answer.send)
 
     def _validators(self, version: CatalogVersion) -> _Validators:
         current = self._current
         if current is None or current.version != version:
-            current = self._current = _Validators(version, self.fingerprint)
+            current = self._current = _Validators(
+                version, self.fingerprint, self.answer_cache_bytes
+            )
         return current
 
 
 class _Answer:
     """The `send` of one request: adds the validators to a 200 answer and `no-store` to an
-    error, drops the body of a HEAD answer, and turns a 200 into a 304 when asked to."""
+    error, drops the body of a HEAD answer, turns a 200 into a 304 when asked to, and hands a
+    whole 200 answer to `keep`."""
 
     def __init__(
         self,
@@ -178,14 +202,18 @@ class _Answer:
         headers: list[tuple[bytes, bytes]] | None = None,
         *,
         not_modified: bool = False,
+        keep: Callable[[KeptAnswer], None] | None = None,
     ) -> None:
         """`headers`: the ETag, Last-Modified and Cache-Control of a 200 (None: not to be
-        cached whatever the status)."""
+        cached whatever the status); `keep`: where a 200 answer sent in one piece goes, when
+        it left its caching to this middleware."""
         self._send = send
         self._head = head
         self._headers = headers
         self._not_modified = not_modified
         self._silenced = False
+        self._keep = keep
+        self._kept_headers: list[tuple[bytes, bytes]] | None = None
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -194,9 +222,16 @@ class _Answer:
                 return
         elif self._silenced:
             return
-        elif self._head and message["type"] == "http.response.body" and message.get("body"):
-            message = dict(message, body=b"")
+        elif message["type"] == "http.response.body":
+            self._keep_whole(message)
+            if self._head and message.get("body"):
+                message = dict(message, body=b"")
         await self._send(message)
+
+    def _keep_whole(self, message: Message) -> None:
+        headers, self._kept_headers = self._kept_headers, None
+        if headers is not None and self._keep is not None and not message.get("more_body"):
+            self._keep(KeptAnswer(headers, bytes(message.get("body", b""))))
 
     async def _start(self, message: Message) -> Message:
         status: int = message["status"]
@@ -211,8 +246,11 @@ class _Answer:
                 await _not_modified(self._send, [*self._headers, *vary])
                 self._silenced = True
                 return message
-            # An answer that chose its own caching keeps it (the validators still apply).
+            # An answer that chose its own caching keeps it (the validators still apply); one
+            # that varies with the request's headers is not the URL's alone.
             headers += [h for h in self._headers if h[0] not in names]
+            if not names & _CHOSEN_BY_ANSWER:
+                self._kept_headers = headers
         return dict(message, headers=headers)
 
 

@@ -244,7 +244,8 @@ def test_a_304_is_answered_even_when_the_query_could_no_longer_run(
         connection.exec_driver_sql("DROP TABLE image")
 
     assert_not_modified(client.get("/articles", headers={"If-None-Match": etag}), etag)
-    assert client.get("/articles").status_code == 500
+    # A URL whose answer was never kept runs the query.
+    assert client.get("/articles?limit=3").status_code == 500
 
 
 def test_a_tag_from_before_an_import_answers_200_with_the_new_data(
@@ -476,3 +477,38 @@ def test_docs_assets_keep_their_own_validators(client: TestClient) -> None:
     assert not STRONG_TAG.match(etag)
     revalidated = client.get("/static-offline-docs/swagger-ui.css", headers={"If-None-Match": etag})
     assert revalidated.status_code == 304
+
+
+@pytest.mark.parametrize("path", CACHED_PATHS)
+def test_a_repeated_get_runs_no_query_and_answers_the_same_bytes(
+    client: TestClient, real_articles: None, statements: list[str], path: str
+) -> None:
+    first = client.get(path)
+    statements.clear()
+    again = client.get(path)
+
+    assert statements == []
+    assert (again.status_code, again.content) == (200, first.content)
+    assert again.headers == first.headers
+
+
+def test_an_import_replaces_every_kept_answer(
+    client: TestClient, real_articles: None, import_files: ImportFiles, tmp_path: Path
+) -> None:
+    before = client.get("/articles?limit=1")
+    write_article(tmp_path, "brand-new.md", title="Brand new", publishedDateTime="2030-01-01")
+    import_files(tmp_path)
+
+    after = client.get("/articles?limit=1")
+
+    assert after.json()["items"][0]["slug"] == "brand-new"
+    assert after.json()["total"] == before.json()["total"] + 1
+
+
+def test_an_error_is_never_kept(
+    client: TestClient, real_articles: None, statements: list[str]
+) -> None:
+    for _ in range(2):
+        statements.clear()
+        assert client.get("/articles/no-such-article").status_code == 404
+        assert statements
