@@ -14,6 +14,8 @@ import pytest
 
 from tests.conftest import ImportFiles
 from tests.helpers import FIXTURES
+from tests.perf.procs import cmdline
+from tests.stress.server import alarms, serving
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,3 +75,21 @@ def test_served_answers_name_no_server_and_ignore_forwarded_addresses(served: st
     assert spoofed.status_code == 429
     assert "server" not in spoofed.headers
     assert spoofed.headers["content-type"] == "application/problem+json"
+
+
+def test_several_workers_are_forked_from_the_supervisor_and_each_answers(
+    database_url: str, import_files: ImportFiles, tmp_path: Path
+) -> None:
+    import_files(FIXTURES)
+    with serving(database_url, workers=2, log=tmp_path / "serve.log") as server:
+        workers = server.worker_pids()
+        answers = {httpx.get(f"{server.base_url}/articles?limit=1").status_code for _ in range(8)}
+        supervisor = cmdline(server.proc.pid)
+        worker_commands = {cmdline(pid) for pid in workers}
+
+    # Forked workers start with the supervisor's imports (and its command line); spawned ones
+    # would import everything again, a second or so each at startup.
+    assert len(workers) == 2
+    assert worker_commands == {supervisor}
+    assert answers == {200}
+    assert alarms(server.log_text()) == []

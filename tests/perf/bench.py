@@ -82,6 +82,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="keep the corpus, rebuild the databases (time a fresh import)",
     )
     add("--workers", type=int, default=2, help="`articles serve --workers` (default 2)")
+    add(
+        "--answer-cache-mb",
+        type=float,
+        help="the API's ANSWER_CACHE_MB (default: its own default); 0 measures every answer "
+        "built from the database",
+    )
     add("--duration", type=float, default=8.0, help="seconds per load run (default 8)")
     add("--connections", type=int, default=16, help="concurrent connections (default 16)")
     add("--threads", type=int, default=1, help="wrk threads (default 1)")
@@ -119,15 +125,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def start_api(processes: Processes, layout: Layout, workers: int, notes: list[str]) -> Server:
+def start_api(
+    processes: Processes,
+    layout: Layout,
+    workers: int,
+    answer_cache_mb: float | None,
+    notes: list[str],
+) -> Server:
     """`articles serve` on a free loopback port, answering /health, its workers all up."""
     port = free_port()
     argv = [articles_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
             "--workers", str(workers)]  # fmt: skip
-    log(f"serve: {' '.join(argv[1:])}")
+    env = api_env(layout.database)
+    if answer_cache_mb is not None:
+        env["ANSWER_CACHE_MB"] = f"{answer_cache_mb:g}"
+    log(f"serve: {' '.join(argv[1:])} (ANSWER_CACHE_MB={env.get('ANSWER_CACHE_MB', 'default')})")
     server = processes.start(
         "articles serve", argv, base_url=f"http://127.0.0.1:{port}",
-        env=api_env(layout.database), cwd=REPO, log=layout.logs / "serve.log",
+        env=env, cwd=REPO, log=layout.logs / "serve.log",
     )  # fmt: skip
     seconds = wait_until_answering(server, "/health")
     log(f"serve: /health answered {seconds:.2f} s after spawn")
@@ -281,7 +296,7 @@ def run(args: argparse.Namespace) -> Report:
         "size": args.size, "seed": args.seed, "workers": args.workers,
         "duration_s": args.duration, "connections": args.connections, "repeat": args.repeat,
         "driver": driver.name, "cpus": os.cpu_count(), "started": datetime.now(UTC).isoformat(),
-        "commit": commit_of(REPO),
+        "commit": commit_of(REPO), "answer_cache_mb": args.answer_cache_mb,
     })  # fmt: skip
     layout = Layout.make(args.work_dir, args.size, args.corpus_dir)
     identity = prepare_corpus(layout, args.size, args.seed, args.force)
@@ -293,7 +308,7 @@ def run(args: argparse.Namespace) -> Report:
         python = reference.kit_python(args.kit_python, datasette)
         ref = prepare_reference(layout, kit, python, identity, args.size, rebuild)
     with Processes() as processes:
-        api = start_api(processes, layout, args.workers, report.notes)
+        api = start_api(processes, layout, args.workers, args.answer_cache_mb, report.notes)
         log("discovery: walking cursors for Q7, finding Q3's article")
         found = api_queries.discover(api.base_url, with_search=args.with_search)
         report.notes += found.notes

@@ -95,10 +95,14 @@ def cpu_seconds(pids: Iterable[int]) -> float:
 def uvicorn_workers(parent: int) -> list[int]:
     """The worker processes serving requests under an `articles serve` parent.
 
-    With several workers uvicorn spawns them through multiprocessing (`spawn_main`); with one
-    the parent serves itself. Helpers such as the resource tracker are not workers.
+    With several workers `articles serve` forks them (their command line is the parent's), and
+    plain uvicorn spawns them through multiprocessing (`spawn_main`); with one the parent serves
+    itself. Helpers such as the resource tracker are not workers.
     """
-    workers = [pid for pid in children(parent) if "spawn_main" in cmdline(pid)]
+    own = cmdline(parent)
+    workers = [
+        pid for pid in children(parent) if cmdline(pid) == own or "spawn_main" in cmdline(pid)
+    ]
     return workers or [parent]
 
 
