@@ -2,6 +2,8 @@
 
 Answers are built as plain dicts in the wire shape of `app.schemas` (camelCase), ready for
 orjson: on the hot path, building and validating pydantic models costs more than the SQL.
+For the same reason, statements are built once, as constants or once per shape (see
+`app.services.statements`), and executed with their values as named parameters.
 """
 
 import operator
@@ -602,30 +604,34 @@ def _provider_ref(name: str | None, domain: str | None) -> Wire | None:
     return None if name is None and domain is None else {"name": name, "domain": domain}
 
 
+_TOPIC_NAMES = (
+    select(article_topic_table.c.article_id, topic_table.c.name)
+    .join(topic_table, topic_table.c.id == article_topic_table.c.topic_id)
+    .where(article_topic_table.c.article_id.in_(bindparam("ids", expanding=True)))
+    .order_by(article_topic_table.c.article_id, article_topic_table.c.position)
+)
+_IMAGES = (
+    select(
+        image_table.c.article_id, image_table.c.url, image_table.c.width, image_table.c.height,
+        image_table.c.is_cached, image_table.c.title,
+    )
+    .where(image_table.c.article_id.in_(bindparam("ids", expanding=True)))
+    .order_by(image_table.c.article_id, image_table.c.position)
+)  # fmt: skip
+
+
 def _topic_names(connection: Connection, ids: list[int]) -> dict[int, list[str]]:
-    link, t = article_topic_table, topic_table
     found: dict[int, list[str]] = defaultdict(list)
     if ids:
-        rows = connection.execute(
-            select(link.c.article_id, t.c.name)
-            .join(t, t.c.id == link.c.topic_id)
-            .where(link.c.article_id.in_(ids))
-            .order_by(link.c.article_id, link.c.position)
-        )
-        for article_id, name in rows:
+        for article_id, name in connection.execute(_TOPIC_NAMES, {"ids": ids}):
             found[article_id].append(name)
     return found
 
 
 def _images(connection: Connection, ids: list[int]) -> dict[int, list[Wire]]:
-    i = image_table
     found: dict[int, list[Wire]] = defaultdict(list)
     if ids:
-        rows = connection.execute(
-            select(i.c.article_id, i.c.url, i.c.width, i.c.height, i.c.is_cached, i.c.title)
-            .where(i.c.article_id.in_(ids))
-            .order_by(i.c.article_id, i.c.position)
-        )
+        rows = connection.execute(_IMAGES, {"ids": ids})
         for article_id, url, width, height, is_cached, title in rows:
             found[article_id].append(
                 {
@@ -639,18 +645,21 @@ def _images(connection: Connection, ids: list[int]) -> dict[int, list[Wire]]:
     return found
 
 
+_ARTICLE = (
+    summary_select()
+    .add_columns(source_table.c.front_matter, source_table.c.body)
+    .join(source_table, source_table.c.article_id == a.c.id)
+    .where(a.c.slug == bindparam("slug"))
+)
+
+
 def get_article(connection: Connection, slug: str) -> Wire:
     """The whole article (`ArticleDetail`) with this slug.
 
     Raises:
         NotFound: no article has this slug.
     """
-    row = connection.execute(
-        summary_select()
-        .add_columns(source_table.c.front_matter, source_table.c.body)
-        .join(source_table, source_table.c.article_id == a.c.id)
-        .where(a.c.slug == slug)
-    ).one_or_none()
+    row = connection.execute(_ARTICLE, {"slug": slug}).one_or_none()
     if row is None:
         raise NotFound(f"no article with slug {slug!r}", "slug")
     front_matter: dict[str, Any] = row.front_matter
@@ -682,31 +691,39 @@ def _file_provider_images(front_matter: dict[str, Any]) -> list[dict[str, Any]]:
     return images if isinstance(images, list) else []
 
 
+_ARTICLE_ID = select(a.c.id).where(a.c.slug == bindparam("slug"))
+
+
 def list_related(connection: Connection, slug: str) -> list[Wire]:
     """The related links (`RelatedOut`) of the article with this slug.
 
     Raises:
         NotFound: no article has this slug.
     """
-    article_id = connection.execute(select(a.c.id).where(a.c.slug == slug)).scalar_one_or_none()
+    article_id = connection.execute(_ARTICLE_ID, {"slug": slug}).scalar_one_or_none()
     if article_id is None:
         raise NotFound(f"no article with slug {slug!r}", "slug")
     return _related(connection, article_id)
 
 
+_RELATED = (
+    select(related_table)
+    .where(related_table.c.article_id == bindparam("article_id"))
+    .order_by(related_table.c.position)
+)
+_SLUGS_BY_URL = (
+    select(a.c.web_url, func.min(a.c.slug))
+    .where(a.c.web_url.in_(bindparam("urls", expanding=True)))
+    .group_by(a.c.web_url)
+)
+
+
 def _related(connection: Connection, article_id: int) -> list[Wire]:
-    r = related_table
-    rows = connection.execute(
-        select(r).where(r.c.article_id == article_id).order_by(r.c.position)
-    ).all()
+    rows = connection.execute(_RELATED, {"article_id": article_id}).all()
     urls = sorted({row.web_url for row in rows if row.web_url is not None})
     slugs: dict[str, str] = {}
     if urls:
-        found = connection.execute(
-            select(a.c.web_url, func.min(a.c.slug))
-            .where(a.c.web_url.in_(urls))
-            .group_by(a.c.web_url)
-        )
+        found = connection.execute(_SLUGS_BY_URL, {"urls": urls})
         slugs = {web_url: slug for web_url, slug in found}
     return [
         {
