@@ -62,7 +62,8 @@ def test_lists_of_other_shapes_run_other_statements(connection: Connection) -> N
     with executed(connection) as at_most:
         list_article_dicts(connection, ArticleFilters(max_quality=50))
 
-    assert not {id(s) for s in at_least} & {id(s) for s in at_most}
+    # The count, then the page; PostgreSQL then reads topics and images, whatever the shape.
+    assert not {id(s) for s in at_least[:2]} & {id(s) for s in at_most[:2]}
 
 
 def test_every_page_after_a_cursor_runs_one_statement(connection: Connection) -> None:
