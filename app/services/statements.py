@@ -8,6 +8,7 @@ its SQL text: the dialect, the sort, which filters are present, ...) with a name
 `bindparam()` for every value that varies, and executed with those values.
 """
 
+import threading
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -20,25 +21,30 @@ E = TypeVar("E", bound=Executable)
 class Memo(Generic[S, E]):
     """The statements `build` makes, by shape, each built on its first use.
 
-    At most `limit` are kept, the oldest dropped first: the shapes are finite but many (every
-    combination of filters), and this holds them to a known size whatever the requests.
-    Requests of one worker run on one event loop; plain dict reads and writes are safe even
-    across threads, where a race can only build one statement twice.
+    At most `limit` are kept, the first built dropped first: the shapes are finite but many
+    (every combination of filters), and this holds them to a known size whatever the requests.
+    A hit is one dict read, safe from any thread; a miss takes a lock, so that threads (the
+    CLI's, the tests') never see the dict change while one of them drops the oldest entry.
     """
 
     def __init__(self, build: Callable[[S], E], *, limit: int) -> None:
         self._build = build
         self._limit = limit
         self._statements: dict[S, E] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, shape: S) -> E:
         statement = self._statements.get(shape)
-        if statement is None:
-            statement = self._build(shape)
-            while len(self._statements) >= self._limit:
-                self._statements.pop(next(iter(self._statements)), None)
-            self._statements[shape] = statement
-        return statement
+        if statement is not None:
+            return statement
+        with self._lock:
+            statement = self._statements.get(shape)
+            if statement is None:
+                statement = self._build(shape)
+                while len(self._statements) >= self._limit:
+                    del self._statements[next(iter(self._statements))]
+                self._statements[shape] = statement
+            return statement
 
     def __len__(self) -> int:
         return len(self._statements)
