@@ -2,16 +2,30 @@
 
 Answers are built as plain dicts in the wire shape of `app.schemas` (camelCase), ready for
 orjson: on the hot path, building and validating pydantic models costs more than the SQL.
+For the same reason, statements are built once, as constants or once per shape (see
+`app.services.statements`), and executed with their values as named parameters.
 """
 
+import operator
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Select, exists, false, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    bindparam,
+    exists,
+    false,
+    func,
+    select,
+)
 
 from app.dialect import summary_json
 from app.errors import InvalidParameter, NotFound
@@ -32,7 +46,7 @@ from app.search.engines import search_source
 from app.search.highlight import new_markers
 from app.search.query import SearchQuery
 from app.search.source import SearchSource
-from app.services import keyset, search_hits
+from app.services import keyset, search_hits, statements
 from app.services.facets import FacetName, count_facets
 from app.services.keyset import Key
 
@@ -142,19 +156,59 @@ class ArticleFilters:
 Wire = dict[str, Any]
 
 
+Op = Literal["linked", "in", ">=", ">", "<=", "<", "is true", "is false", "never"]
+
+
+class _Term(NamedTuple):
+    """One filter as it shapes the SQL: `column op :param` on the article ("linked": linked to
+    one of the topics `:param`; "never": nothing matches). The values live apart, by `param`,
+    so that requests that differ only in values share one statement."""
+
+    op: Op
+    column: str = ""
+    param: str = ""
+
+
+_NEVER = _Term("never")
+
+
 @dataclass(frozen=True)
 class _Scope:
-    """The filters as SQL conditions, and the exact count when a maintained counter has it.
-    With one topic, `topic_id` and `unlinked` (the conditions but the topic's) let the count
-    walk that topic's links in time order instead of the articles of the whole period."""
+    """The filters as terms and their values, and the exact count when a maintained counter
+    has it. With one topic, `by_topic` lets the count walk that topic's links in time order
+    instead of the articles of the whole period."""
 
-    conditions: list[ColumnElement[bool]]
+    terms: tuple[_Term, ...]
+    params: dict[str, Any]
     known_total: int | None
-    topic_id: int | None = None
-    unlinked: tuple[ColumnElement[bool], ...] = ()
-    link_times: tuple[ColumnElement[bool], ...] = ()
+    by_topic: bool = False
     search: SearchSource | None = None
-    searched: ColumnElement[bool] | None = None  # the condition `search` put in `conditions`
+    searched: ColumnElement[bool] | None = None  # the search as a condition on the article
+
+    @property
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """Every condition, its values bound: for statements built afresh (search, facets)."""
+        bound = _conditions(self.terms, self.params)
+        return bound if self.searched is None else [*bound, self.searched]
+
+
+class _PageShape(NamedTuple):
+    dialect: str
+    sort: Sort
+    terms: tuple[_Term, ...]
+    cursor: tuple[bool, ...] | None  # which of the cursor's values are NULL; None: first page
+
+
+class _CountShape(NamedTuple):
+    terms: tuple[_Term, ...]
+    by_topic: bool
+
+
+# Filters, sorts and cursors combine into some 80,000 shapes, of which a worker meets a few
+# dozen in practice: these bounds keep all of those, and the memory in check whatever the
+# requests (an evicted shape costs one build, about half a millisecond, when it comes back).
+PAGE_SHAPES = 512
+COUNT_SHAPES = 256
 
 
 def list_articles(
@@ -189,22 +243,25 @@ def list_articles(
     after = keyset.decode_cursor(cursor, sort, keys) if cursor else None
     total, exact = _total(connection, scope, exact_total_limit)
     item_json = summary_json(connection.dialect.name)
-    query = summary_select() if item_json is None else _summary_json_select(item_json)
     highlights: list[str] | None = None
     if scope.search is None:
-        query = query.where(*scope.conditions)
+        shape = _PageShape(
+            connection.dialect.name, sort, scope.terms,
+            None if after is None else keyset.cursor_shape(after),
+        )  # fmt: skip
+        params = {**scope.params, "limit": limit + 1}
         if after is not None:
-            query = query.where(keyset.after(keys, after))
-        rows = connection.execute(query.order_by(*keyset.order_by(keys)).limit(limit + 1)).all()
+            params.update(keyset.cursor_params(after))
+        rows = connection.execute(_page_statement(shape), params).all()
         page, more = rows[:limit], len(rows) > limit
         shown = page
     else:
-        conditions = [c for c in scope.conditions if c is not scope.searched]
         hits = search_hits.find_hits(
-            connection, scope.search, conditions, keys, after, limit,
+            connection, scope.search, _conditions(scope.terms, scope.params), keys, after, limit,
             by_relevance=sort == "relevance", matches=total,
         )  # fmt: skip
         page, more = hits[:limit], len(hits) > limit
+        query = summary_select() if item_json is None else _summary_json_select(item_json)
         shown = search_hits.hit_items(connection, query, page)
         highlights = search_hits.highlights(connection, scope.search, page, new_markers())
     items: list[Any]
@@ -303,123 +360,196 @@ def _sort_keys(sort: Sort, search: SearchSource | None) -> list[Key]:
 def _total(connection: Connection, scope: _Scope, exact_limit: int) -> tuple[int, bool]:
     if scope.known_total is not None:
         return scope.known_total, True
-    search_only = len(scope.conditions) == 1 and scope.conditions[0] is scope.searched
-    if scope.search is not None and search_only:
-        # The index holds exactly the articles (the importer keeps it in step): count there.
-        matches = (
-            select(scope.search.article_id)
-            .where(scope.search.match)
-            .limit(exact_limit + 1)
-            .subquery()
-        )
-    elif scope.topic_id is not None:
-        link = article_topic_table
-        # The link rows carry the article's time: the time bounds, written on them too, pick
-        # a range of (topic_id, published_at) index entries.
-        matches = (
-            select(link.c.article_id)
-            .join(a, a.c.id == link.c.article_id)
-            .where(link.c.topic_id == scope.topic_id, *scope.link_times, *scope.unlinked)
-            .limit(exact_limit + 1)
-            .subquery()
-        )
+    if scope.search is None:
+        count = _count_statement(_CountShape(scope.terms, scope.by_topic))
     else:
-        matches = select(a.c.id).where(*scope.conditions).limit(exact_limit + 1).subquery()
-    counted = connection.execute(select(func.count()).select_from(matches)).scalar_one()
+        count = _count_query(scope.terms, scope.by_topic, scope.search, scope.searched)
+    params = {**scope.params, "count_limit": exact_limit + 1}
+    counted = connection.execute(count, params).scalar_one()
     return min(counted, exact_limit), counted <= exact_limit
 
 
-def _time_conditions(column: ColumnElement[Any], filters: ArticleFilters) -> list[Any]:
-    """The `from`/`to` bounds as conditions on `column` (the article's time or its copy)."""
-    conditions = []
-    low, high = filters.published_from, filters.published_to
-    if low:
-        conditions.append(column >= low.moment if low.inclusive else column > low.moment)
-    if high:
-        conditions.append(column <= high.moment if high.inclusive else column < high.moment)
-    return conditions
+def _count_query(
+    terms: tuple[_Term, ...],
+    by_topic: bool,
+    search: SearchSource | None = None,
+    searched: ColumnElement[bool] | None = None,
+) -> Select[Any]:
+    """How many articles meet `terms` (and `searched`), counted up to `:count_limit`."""
+    limit: BindParameter[int] = bindparam("count_limit")
+    searches = [] if searched is None else [searched]
+    if search is not None and not terms:
+        # The index holds exactly the articles (the importer keeps it in step): count there.
+        matches = select(search.article_id).where(search.match).limit(limit).subquery()
+    elif by_topic:
+        link = article_topic_table
+        (topic,) = [term for term in terms if term.op == "linked"]
+        # The link rows carry the article's time: the time bounds, written on them too, pick
+        # a range of (topic_id, published_at) index entries.
+        times = [term for term in terms if term.column == "published_at"]
+        matches = (
+            select(link.c.article_id)
+            .join(a, a.c.id == link.c.article_id)
+            .where(
+                link.c.topic_id.in_(_bind(topic.param, None, expanding=True)),
+                *_conditions(times, table=link),
+                *_conditions([term for term in terms if term != topic]),
+                *searches,
+            )
+            .limit(limit)
+            .subquery()
+        )
+    else:
+        matches = select(a.c.id).where(*_conditions(terms), *searches).limit(limit).subquery()
+    return select(func.count()).select_from(matches)
+
+
+@statements.memoized(limit=COUNT_SHAPES)
+def _count_statement(shape: _CountShape) -> Select[Any]:
+    return _count_query(shape.terms, shape.by_topic)
+
+
+_CATALOG_COUNT = select(catalog_table.c.article_count)
 
 
 def _scope(connection: Connection, filters: ArticleFilters) -> _Scope:
-    conditions: list[ColumnElement[bool]] = []
-    topic_conditions: list[tuple[ColumnElement[bool], list[int]]] = []
+    terms: list[_Term] = []
+    params: dict[str, Any] = {}
     counters: list[int] = []  # maintained counts of the single topic or provider filters
+    topic_filters: list[dict[int, int]] = []  # the topics each topic filter found
+
+    def narrow(term: _Term, value: Any = None) -> None:
+        terms.append(term)
+        if term.param:
+            params[term.param] = value
+
     if filters.within_topic is not None:
         topics = _topics(connection, [filters.within_topic])
         if not topics:
             raise NotFound(f"no topic {filters.within_topic!r}", "slug")
-        topic_conditions.append((_in_topics(list(topics)), list(topics)))
-        conditions.append(topic_conditions[-1][0])
+        narrow(_Term("linked", param="within_topic_ids"), list(topics))
+        topic_filters.append(topics)
         counters.append(sum(topics.values()))
     if filters.within_provider is not None:
         providers = _providers(connection, [filters.within_provider])
         if not providers:
             raise NotFound(f"no provider {filters.within_provider!r}", "domain")
-        conditions.append(a.c.provider_id.in_(list(providers)))
+        narrow(_Term("in", "provider_id", "within_provider_ids"), list(providers))
         counters.append(sum(providers.values()))
     if filters.topics:
         topics = _topics(connection, filters.topics)
-        topic_conditions.append((_in_topics(list(topics)), list(topics)))
-        conditions.append(topic_conditions[-1][0])
+        narrow(_Term("linked", param="topic_ids") if topics else _NEVER, list(topics))
+        topic_filters.append(topics)
         counters.append(sum(topics.values()) if len(topics) == 1 else -1)
     if filters.providers:
         providers = _providers(connection, filters.providers)
-        conditions.append(a.c.provider_id.in_(list(providers)))
+        narrow(_Term("in", "provider_id", "provider_ids"), list(providers))
         counters.append(sum(providers.values()))
     if filters.types:
-        conditions.append(a.c.type.in_(list(filters.types)))
+        narrow(_Term("in", "type", "types"), list(filters.types))
     if filters.published is not None:
-        conditions.append(a.c.published.is_(filters.published))
-    conditions.extend(_time_conditions(a.c.published_at, filters))
+        narrow(_Term("is true" if filters.published else "is false", "published"))
+    low, high = filters.published_from, filters.published_to
+    if low:
+        narrow(_Term(">=" if low.inclusive else ">", "published_at", "published_from"), low.moment)
+    if high:
+        narrow(_Term("<=" if high.inclusive else "<", "published_at", "published_to"), high.moment)
     if filters.min_quality is not None:
-        conditions.append(a.c.quality >= filters.min_quality)
+        narrow(_Term(">=", "quality", "min_quality"), filters.min_quality)
     if filters.max_quality is not None:
-        conditions.append(a.c.quality <= filters.max_quality)
+        narrow(_Term("<=", "quality", "max_quality"), filters.max_quality)
     search, searched = None, None
     if filters.q is not None:
         search = search_source(connection.dialect.name, filters.q)
         searched = a.c.id.in_(select(search.article_id).where(search.match))
-        conditions.append(searched)
+    narrowing = len(terms) + (search is not None)
     known_total: int | None = None
-    if not conditions:
-        known_total = connection.execute(select(catalog_table.c.article_count)).scalar()
-    elif len(conditions) == len(counters) == 1 and counters[0] >= 0:
+    if not narrowing:
+        known_total = connection.execute(_CATALOG_COUNT).scalar()
+    elif narrowing == len(counters) == 1 and counters[0] >= 0:
         known_total = counters[0]
-    if len(topic_conditions) == 1 and len(topic_conditions[0][1]) == 1:
-        ((topic_condition, (topic_id,)),) = topic_conditions
-        unlinked = tuple(c for c in conditions if c is not topic_condition)
-        link_times = tuple(_time_conditions(article_topic_table.c.published_at, filters))
-        return _Scope(conditions, known_total, topic_id, unlinked, link_times, search, searched)
-    return _Scope(conditions, known_total, search=search, searched=searched)
+    by_topic = len(topic_filters) == 1 and len(topic_filters[0]) == 1
+    return _Scope(tuple(terms), params, known_total, by_topic, search, searched)
 
 
-def _in_topics(topic_ids: list[int]) -> ColumnElement[bool]:
+_COMPARISONS: dict[str, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+}  # fmt: skip
+
+
+def _conditions(
+    terms: Sequence[_Term], values: Mapping[str, Any] | None = None, *, table: Table = a
+) -> list[ColumnElement[bool]]:
+    """The terms as conditions on the columns of `table`: with their `values` bound, or
+    without (None) for a statement built once and executed with the values."""
+    return [_condition(term, values, table) for term in terms]
+
+
+def _condition(term: _Term, values: Mapping[str, Any] | None, table: Table) -> ColumnElement[bool]:
+    if term.op == "never":
+        return false()
+    if term.op in ("is true", "is false"):
+        flag: ColumnElement[bool] = table.c[term.column].is_(term.op == "is true")
+        return flag
+    value = _bind(term.param, values, expanding=term.op in ("linked", "in"))
+    if term.op == "linked":
+        return _in_topics(value)
+    if term.op == "in":
+        return table.c[term.column].in_(value)
+    return _COMPARISONS[term.op](table.c[term.column], value)
+
+
+def _bind(
+    name: str, values: Mapping[str, Any] | None, *, expanding: bool = False
+) -> BindParameter[Any]:
+    if values is None:
+        return bindparam(name, expanding=expanding)
+    return bindparam(name, values[name], expanding=expanding)
+
+
+def _in_topics(topic_ids: BindParameter[Any]) -> ColumnElement[bool]:
     # EXISTS probes the link table's primary key once per article: the planner then walks the
     # article order index and stops after one page, instead of collecting every article of
     # the topic first (12 ms against 1.6 ms at 100k articles).
     link = article_topic_table
-    if not topic_ids:
-        return false()
     condition: ColumnElement[bool] = exists().where(
         link.c.article_id == a.c.id, link.c.topic_id.in_(topic_ids)
     )
     return condition
 
 
+_TOPIC_COUNTS = select(topic_table.c.id, topic_table.c.article_count).where(
+    topic_table.c.slug.in_(bindparam("slugs", expanding=True))
+)
+_PROVIDER_COUNTS = select(provider_table.c.id, provider_table.c.article_count).where(
+    provider_table.c.domain.in_(bindparam("domains", expanding=True))
+)
+
+
 def _topics(connection: Connection, names_or_slugs: Sequence[str]) -> dict[int, int]:
     """Topic id -> article count, for the topics named (by slug or name)."""
     slugs = sorted({slugify(value) for value in names_or_slugs})
-    t = topic_table
-    rows = connection.execute(select(t.c.id, t.c.article_count).where(t.c.slug.in_(slugs)))
+    rows = connection.execute(_TOPIC_COUNTS, {"slugs": slugs})
     return {topic_id: count for topic_id, count in rows}
 
 
 def _providers(connection: Connection, domains: Sequence[str]) -> dict[int, int]:
     """Provider id -> article count, for the domains named."""
     wanted = sorted({domain.strip().lower() for domain in domains})
-    p = provider_table
-    rows = connection.execute(select(p.c.id, p.c.article_count).where(p.c.domain.in_(wanted)))
+    rows = connection.execute(_PROVIDER_COUNTS, {"domains": wanted})
     return {provider_id: count for provider_id, count in rows}
+
+
+@statements.memoized(limit=PAGE_SHAPES)
+def _page_statement(shape: _PageShape) -> Select[Any]:
+    """A page of a list without search: the filters, the cursor, `:limit` rows in order."""
+    item_json = summary_json(shape.dialect)
+    query = summary_select() if item_json is None else _summary_json_select(item_json)
+    keys = SORT_KEYS[shape.sort]
+    query = query.where(*_conditions(shape.terms))
+    if shape.cursor is not None:
+        query = query.where(keyset.after_bound(keys, shape.cursor))
+    return query.order_by(*keyset.order_by(keys)).limit(bindparam("limit"))
 
 
 def summary_select() -> Select[Any]:
@@ -475,30 +605,34 @@ def _provider_ref(name: str | None, domain: str | None) -> Wire | None:
     return None if name is None and domain is None else {"name": name, "domain": domain}
 
 
+_TOPIC_NAMES = (
+    select(article_topic_table.c.article_id, topic_table.c.name)
+    .join(topic_table, topic_table.c.id == article_topic_table.c.topic_id)
+    .where(article_topic_table.c.article_id.in_(bindparam("ids", expanding=True)))
+    .order_by(article_topic_table.c.article_id, article_topic_table.c.position)
+)
+_IMAGES = (
+    select(
+        image_table.c.article_id, image_table.c.url, image_table.c.width, image_table.c.height,
+        image_table.c.is_cached, image_table.c.title,
+    )
+    .where(image_table.c.article_id.in_(bindparam("ids", expanding=True)))
+    .order_by(image_table.c.article_id, image_table.c.position)
+)  # fmt: skip
+
+
 def _topic_names(connection: Connection, ids: list[int]) -> dict[int, list[str]]:
-    link, t = article_topic_table, topic_table
     found: dict[int, list[str]] = defaultdict(list)
     if ids:
-        rows = connection.execute(
-            select(link.c.article_id, t.c.name)
-            .join(t, t.c.id == link.c.topic_id)
-            .where(link.c.article_id.in_(ids))
-            .order_by(link.c.article_id, link.c.position)
-        )
-        for article_id, name in rows:
+        for article_id, name in connection.execute(_TOPIC_NAMES, {"ids": ids}):
             found[article_id].append(name)
     return found
 
 
 def _images(connection: Connection, ids: list[int]) -> dict[int, list[Wire]]:
-    i = image_table
     found: dict[int, list[Wire]] = defaultdict(list)
     if ids:
-        rows = connection.execute(
-            select(i.c.article_id, i.c.url, i.c.width, i.c.height, i.c.is_cached, i.c.title)
-            .where(i.c.article_id.in_(ids))
-            .order_by(i.c.article_id, i.c.position)
-        )
+        rows = connection.execute(_IMAGES, {"ids": ids})
         for article_id, url, width, height, is_cached, title in rows:
             found[article_id].append(
                 {
@@ -512,18 +646,21 @@ def _images(connection: Connection, ids: list[int]) -> dict[int, list[Wire]]:
     return found
 
 
+_ARTICLE = (
+    summary_select()
+    .add_columns(source_table.c.front_matter, source_table.c.body)
+    .join(source_table, source_table.c.article_id == a.c.id)
+    .where(a.c.slug == bindparam("slug"))
+)
+
+
 def get_article(connection: Connection, slug: str) -> Wire:
     """The whole article (`ArticleDetail`) with this slug.
 
     Raises:
         NotFound: no article has this slug.
     """
-    row = connection.execute(
-        summary_select()
-        .add_columns(source_table.c.front_matter, source_table.c.body)
-        .join(source_table, source_table.c.article_id == a.c.id)
-        .where(a.c.slug == slug)
-    ).one_or_none()
+    row = connection.execute(_ARTICLE, {"slug": slug}).one_or_none()
     if row is None:
         raise NotFound(f"no article with slug {slug!r}", "slug")
     front_matter: dict[str, Any] = row.front_matter
@@ -555,31 +692,39 @@ def _file_provider_images(front_matter: dict[str, Any]) -> list[dict[str, Any]]:
     return images if isinstance(images, list) else []
 
 
+_ARTICLE_ID = select(a.c.id).where(a.c.slug == bindparam("slug"))
+
+
 def list_related(connection: Connection, slug: str) -> list[Wire]:
     """The related links (`RelatedOut`) of the article with this slug.
 
     Raises:
         NotFound: no article has this slug.
     """
-    article_id = connection.execute(select(a.c.id).where(a.c.slug == slug)).scalar_one_or_none()
+    article_id = connection.execute(_ARTICLE_ID, {"slug": slug}).scalar_one_or_none()
     if article_id is None:
         raise NotFound(f"no article with slug {slug!r}", "slug")
     return _related(connection, article_id)
 
 
+_RELATED = (
+    select(related_table)
+    .where(related_table.c.article_id == bindparam("article_id"))
+    .order_by(related_table.c.position)
+)
+_SLUGS_BY_URL = (
+    select(a.c.web_url, func.min(a.c.slug))
+    .where(a.c.web_url.in_(bindparam("urls", expanding=True)))
+    .group_by(a.c.web_url)
+)
+
+
 def _related(connection: Connection, article_id: int) -> list[Wire]:
-    r = related_table
-    rows = connection.execute(
-        select(r).where(r.c.article_id == article_id).order_by(r.c.position)
-    ).all()
+    rows = connection.execute(_RELATED, {"article_id": article_id}).all()
     urls = sorted({row.web_url for row in rows if row.web_url is not None})
     slugs: dict[str, str] = {}
     if urls:
-        found = connection.execute(
-            select(a.c.web_url, func.min(a.c.slug))
-            .where(a.c.web_url.in_(urls))
-            .group_by(a.c.web_url)
-        )
+        found = connection.execute(_SLUGS_BY_URL, {"urls": urls})
         slugs = {web_url: slug for web_url, slug in found}
     return [
         {

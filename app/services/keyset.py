@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, false, or_
+from sqlalchemy import ColumnElement, FromClause, and_, bindparam, false, or_
 from sqlalchemy.sql.elements import UnaryExpression
 
 from app.errors import InvalidParameter
@@ -61,6 +61,26 @@ def after(keys: list[Key], values: list[Any]) -> ColumnElement[bool]:
     else:
         clause = beyond
     return or_(clause, key.column.is_(None)) if key.nullable else clause
+
+
+def cursor_shape(values: list[Any]) -> tuple[bool, ...]:
+    """Which of a cursor's values are NULL: all of a cursor that changes the SQL of `after`."""
+    return tuple(value is None for value in values)
+
+
+def cursor_params(values: list[Any]) -> dict[str, Any]:
+    """A cursor's values as the parameters that `after_bound` names."""
+    return {_param(index): value for index, value in enumerate(values) if value is not None}
+
+
+def after_bound(keys: list[Key], nulls: tuple[bool, ...]) -> ColumnElement[bool]:
+    """`after` for any cursor of this shape (see `cursor_shape`), its values left as named
+    parameters (`cursor_params`): one statement serves every such cursor."""
+    return after(keys, [None if null else bindparam(_param(i)) for i, null in enumerate(nulls)])
+
+
+def _param(index: int) -> str:
+    return f"after_{index}"
 
 
 def encode_cursor(sort: str, keys: list[Key], row: Any) -> str:

@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from app.errors import NotFound
 from app.importer.parse import slugify
@@ -24,9 +24,15 @@ def _topic(row: Any) -> Wire:
     }
 
 
+# Built once: executing the same statement object again skips building it and computing its
+# cache key (see app.services.statements).
+_TOPICS = select(t).order_by(t.c.article_count.desc(), t.c.name, t.c.slug)
+_TOPIC = select(t).where(t.c.slug == bindparam("slug"))
+
+
 def list_topics(connection: Connection) -> Wire:
     """Every topic, most articles first, then by name."""
-    rows = connection.execute(select(t).order_by(t.c.article_count.desc(), t.c.name, t.c.slug))
+    rows = connection.execute(_TOPICS)
     items = [_topic(row) for row in rows]
     return {"items": items, "total": len(items)}
 
@@ -37,7 +43,7 @@ def get_topic(connection: Connection, slug_or_name: str) -> Wire:
     Raises:
         NotFound: no such topic.
     """
-    row = connection.execute(select(t).where(t.c.slug == slugify(slug_or_name))).one_or_none()
+    row = connection.execute(_TOPIC, {"slug": slugify(slug_or_name)}).one_or_none()
     if row is None:
         raise NotFound(f"no topic {slug_or_name!r}", "slug")
     return _topic(row)
