@@ -1,21 +1,26 @@
 """Find the article files named on the command line: files as given, folders recursively."""
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
-    """A file to import, as an absolute path, and the article slug it would hold. `named` is
-    true for a file named on the command line, false for one found in a folder."""
+    """A file to import, as an absolute path. `named` is true for a file named on the command
+    line, false for one found in a folder."""
 
+    # Slots and a slug worked out when asked: a million candidates are held at once.
     path: str
-    slug: str
     named: bool = False
+
+    @property
+    def slug(self) -> str:
+        """The article slug the file would hold."""
+        return slug_for(self.path)
 
 
 @dataclass(frozen=True)
@@ -41,32 +46,56 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Candidate], list[Missing
     folder only Jekyll's article extensions count, and hidden files and folders are skipped.
     Symbolic links to folders are not followed, so a link loop cannot trap the walk.
     """
-    found: dict[str, Candidate] = {}
+    found: list[Candidate] = []
     missing: list[Missing] = []
     folders: list[str] = []
     for given in paths:
         path = os.path.abspath(os.fspath(given))
         if os.path.isdir(path):
             folders.append(path)
-            for file_path in _walk(path, missing):
-                found.setdefault(file_path, Candidate(file_path, slug_for(file_path)))
+            found.extend(Candidate(file_path) for file_path in _walk(path, missing))
         elif os.path.lexists(path):
-            found.setdefault(path, Candidate(path, slug_for(path), named=True))
+            found.append(Candidate(path, named=True))
         else:
             missing.append(Missing(path, "no such file or folder"))
-    return sorted(found.values(), key=lambda c: c.path), missing, folders
+    # A file found twice (named, and in a folder named too) counts once, as first found: the
+    # sort is stable. A list sorted in place costs no more than the candidates themselves.
+    found.sort(key=lambda candidate: candidate.path)
+    return (
+        [
+            candidate
+            for index, candidate in enumerate(found)
+            if index == 0 or found[index - 1].path != candidate.path
+        ],
+        missing,
+        folders,
+    )
 
 
-def _walk(folder: str, missing: list[Missing]) -> list[str]:
-    def on_error(error: OSError) -> None:
-        missing.append(Missing(error.filename or folder, f"cannot list folder: {error.strerror}"))
+def _walk(folder: str, missing: list[Missing]) -> Iterator[str]:
+    """The article files under `folder`, one at a time: a folder of a million files is never
+    held as a list of names. Hidden entries are skipped, linked folders not entered."""
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if _is_folder(entry):
+                        if not entry.is_symlink():
+                            pending.append(entry.path)
+                    elif os.path.splitext(entry.name)[1].lower() in ARTICLE_SUFFIXES:
+                        yield entry.path
+        except OSError as error:
+            missing.append(
+                Missing(error.filename or current, f"cannot list folder: {error.strerror}")
+            )
 
-    files: list[str] = []
-    for root, dirs, names in os.walk(folder, onerror=on_error, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in names:
-            if name.startswith("."):
-                continue
-            if os.path.splitext(name)[1].lower() in ARTICLE_SUFFIXES:
-                files.append(os.path.join(root, name))
-    return files
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -201,14 +202,22 @@ def _drop_duplicate_slugs(
 ) -> list[Candidate]:
     """Keep one file per slug: the one already imported, else the first by path; reject the
     others."""
+    # Sorted hashes of the slugs narrow the search to a few candidates: grouping every
+    # candidate by slug would hold a string and a list per file, hundreds of MB for a million.
+    hashes = sorted(hash(candidate.slug) for candidate in candidates)
+    colliding = {value for value, following in pairwise(hashes) if value == following}
+    del hashes
     by_slug: dict[str, list[Candidate]] = {}
     for candidate in candidates:
-        by_slug.setdefault(candidate.slug, []).append(candidate)
-    shared = [slug for slug, group in by_slug.items() if len(group) > 1]
-    stored = store.sources_by_slug(shared)
+        if colliding and hash(candidate.slug) in colliding:
+            by_slug.setdefault(candidate.slug, []).append(candidate)
+    shared = {slug for slug, group in by_slug.items() if len(group) > 1}
+    if not shared:
+        return candidates
+    by_slug = {slug: by_slug[slug] for slug in shared}
+    stored = store.sources_by_slug(sorted(shared))
     chosen: dict[str, Candidate] = {}
-    for slug in shared:
-        group = by_slug[slug]
+    for slug, group in by_slug.items():
         source = stored.get(slug)
         imported = [c for c in group if source is not None and c.path == source.path]
         chosen[slug] = (imported or group)[0]

@@ -26,13 +26,14 @@ def test_discover_takes_a_file_named_directly_whatever_its_extension(tmp_path: P
 
     assert candidates == sorted(
         [
-            Candidate(str(tmp_path / "notes.yaml"), "notes", named=True),
-            Candidate(str(tmp_path / "README"), "README", named=True),
-            Candidate(str(tmp_path / "page.MD"), "page", named=True),
-            Candidate(str(tmp_path / "archive.tar.gz"), "archive.tar", named=True),
+            Candidate(str(tmp_path / "notes.yaml"), named=True),
+            Candidate(str(tmp_path / "README"), named=True),
+            Candidate(str(tmp_path / "page.MD"), named=True),
+            Candidate(str(tmp_path / "archive.tar.gz"), named=True),
         ],
         key=lambda c: c.path,
     )
+    assert {c.slug for c in candidates} == {"notes", "README", "page", "archive.tar"}
     assert missing == []
     assert folders == []
 
