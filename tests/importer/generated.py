@@ -99,6 +99,8 @@ anything = st.recursive(
 # Known keys, with a value the importer must take
 
 _plain_text = storable_texts.filter(lambda value: "\x00" not in value)
+# What st.text() draws (any UTF-8 character) but NUL, which the importer refuses everywhere.
+_stored_characters = st.characters(codec="utf-8", exclude_characters="\x00")
 valid_times = (
     recent_moments.map(
         lambda moment: moment.isoformat() if moment.tzinfo else moment.isoformat() + "Z"
@@ -106,7 +108,9 @@ valid_times = (
     | st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 1, 1)).map(date.isoformat)
     | st.sampled_from(["2020-06-17T19:02:00Z", "2019-06-01T02:18Z", "2020-06-17T12:00:00-07:00"])
 )
-topic_names = st.text(min_size=1, max_size=12).filter(lambda name: bool(slugify(name)))
+topic_names = st.text(_stored_characters, min_size=1, max_size=12).filter(
+    lambda name: bool(slugify(name))
+)
 # Under a key read as text, any scalar is kept as the text written.
 text_like = st.none() | _plain_text | st.booleans() | integers | st.dates()
 images = st.lists(
@@ -127,7 +131,8 @@ providers = st.fixed_dictionaries(
     {}, optional={"name": text_like, "domain": text_like, "images": images}
 )
 VALID: dict[str, st.SearchStrategy[Any]] = {
-    "title": st.text(min_size=1).filter(str.strip) | st.sampled_from(["yes", "1e3", "~x"]),
+    "title": st.text(_stored_characters, min_size=1).filter(str.strip)
+    | st.sampled_from(["yes", "1e3", "~x"]),
     "publishedDateTime": valid_times,
     "quality": integers,
     "heat": integers,
@@ -228,6 +233,29 @@ def _has_delimiter_line(document: str) -> bool:
     return any(_DELIMITER.fullmatch(line) for line in document.split("\n"))
 
 
+# PyYAML writes a line break other than "\n" (NEL, LS, PS) as it is in a single-quoted scalar
+# (with allow_unicode), where YAML reads a lone break as a space: two keys it wrote, "\x85"
+# and " ", are then one key twice, and any file must be rejected for that.
+KEY_REPEATED_ONCE_READ = "a key repeated once YAML reads what PyYAML wrote"
+
+
+def _repeats_a_key(document: str) -> bool:
+    """Whether a mapping of the document, as YAML reads it, holds a key twice."""
+    return any(
+        len({key for key, _value in value}) < len(value)
+        for value in _walk_read(read_as_written(document))
+        if isinstance(value, _Pairs)
+    )
+
+
+def _walk_read(value: Any) -> Iterator[Any]:
+    """`value` (as `read_as_written` gives it) and every value inside it."""
+    yield value
+    if isinstance(value, list):  # a sequence, or a mapping's (key, value) pairs
+        for item in value:
+            yield from _walk_read(item[1] if isinstance(value, _Pairs) else item)
+
+
 @st.composite
 def dumped_files(draw: st.DrawFn) -> GeneratedFile:
     """A front matter written by PyYAML in one of its styles, perhaps with a key repeated
@@ -256,6 +284,8 @@ def dumped_files(draw: st.DrawFn) -> GeneratedFile:
         must_reject = "contains a NUL character"
     elif not _storable(front_matter):
         must_reject = "NUL or surrogate in the front matter"
+    elif valid and _repeats_a_key(document):
+        must_reject = KEY_REPEATED_ONCE_READ
     if draw(one_in(10)):
         splice = draw(st.integers(0, len(content)))
         content = content[:splice] + draw(st.sampled_from(INVALID_UTF8)) + content[splice:]
@@ -295,6 +325,7 @@ def article_files(draw: st.DrawFn) -> GeneratedFile:
     pairs = [(key, draw(VALID[key])) for key in ["title", "publishedDateTime", *known]]
     pairs += draw(st.lists(st.tuples(unknown_keys, storable_anything), max_size=5))
     front_matter = dict(draw(st.permutations(pairs)))
+    assert _storable(front_matter), "a valid article must hold only text the importer stores"
     body = draw(clean_bodies)
     roll = draw(st.integers(0, 2 * len(POISONS) - 1))
     poison = POISONS[roll] if roll < len(POISONS) else None
@@ -316,6 +347,8 @@ def article_files(draw: st.DrawFn) -> GeneratedFile:
     if poison == "repeated key":
         repeated = draw(st.sampled_from(list(front_matter)))
         document += yaml.safe_dump({repeated: draw(storable_anything)}, sort_keys=False)
+    elif poison is None and _repeats_a_key(document):
+        poison = KEY_REPEATED_ONCE_READ
     assume(not _has_delimiter_line(document))
     content = f"---\n{document}---\n{body}".encode()
     if poison == "not UTF-8":

@@ -37,9 +37,6 @@ def database(migrated_template: Path) -> Iterator[ScratchDatabase]:
         yield scratch
 
 
-@pytest.mark.skip(
-    reason="issue 6, in progress: its generator can write a valid-looking value YAML reads as NUL"
-)
 @SUITE
 @given(files=st.lists(article_files(), min_size=1, max_size=3))
 def test_a_valid_article_is_imported_faithfully_and_a_poisoned_one_rejected(
