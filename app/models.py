@@ -137,8 +137,9 @@ class ArticleSource(SQLModel, table=True):
 
 
 class ArticleTopic(SQLModel, table=True):
-    """Link between an article and its topics, in file order. `published_at` is copied from the
-    article so that a topic's newest articles come straight off one index."""
+    """Link between an article and its topics, in file order. `published_at` and `quality` are
+    copied from the article so that a topic's newest articles come straight off one index, and
+    its articles of a period and a quality are counted from that index alone."""
 
     __tablename__ = "article_topic"
 
@@ -150,9 +151,16 @@ class ArticleTopic(SQLModel, table=True):
     )
     position: int = Field(nullable=False)
     published_at: datetime = _utc_datetime(nullable=False)
+    quality: int | None = Field(default=None, sa_column=Column(BigInteger))
 
     __table_args__ = (
-        Index("ix_article_topic_topic_id_published_at", "topic_id", "published_at", "article_id"),
+        Index(
+            "ix_article_topic_topic_id_published_at_quality",
+            "topic_id",
+            "published_at",
+            "quality",
+            "article_id",
+        ),
     )
 
 

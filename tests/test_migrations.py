@@ -12,6 +12,8 @@ from sqlalchemy import JSON, DateTime, Engine, Integer, Text, column, insert, in
 from app import migrate
 from app.db import make_engine
 from app.models import metadata
+from tests.conftest import ImportFiles
+from tests.helpers import FIXTURES
 
 
 def test_upgrade_of_an_empty_database_reaches_head_with_no_drift_from_the_models(
@@ -130,3 +132,22 @@ def test_upgrade_from_0002_indexes_existing_articles(upgraded_from_0002: Engine)
             text("SELECT rowid FROM article_search WHERE article_search MATCH 'airships'")
         ).scalars()
         assert sorted(found) == [1, 2]
+
+
+def test_upgrade_to_0006_copies_each_article_quality_onto_its_topic_links(
+    database_url: str, engine: Engine, import_files: ImportFiles
+) -> None:
+    import_files(FIXTURES)
+    migrate.downgrade(database_url, "0005")
+    migrate.upgrade(database_url)
+
+    with engine.connect() as connection:
+        links = connection.execute(
+            text(
+                "SELECT article_topic.quality, article.quality FROM article_topic "
+                "JOIN article ON article.id = article_topic.article_id"
+            )
+        ).all()
+    assert len(links) > 8
+    assert {quality for quality, _ in links} != {None}
+    assert all(on_link == on_article for on_link, on_article in links)

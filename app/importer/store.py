@@ -359,6 +359,7 @@ class ArticleStore:
                     "topic_id": self._topic_id(topic.slug, topic.name),
                     "position": position,
                     "published_at": article.published_at,
+                    "quality": article.quality,
                 }
                 for position, topic in enumerate(article.topics)
             )

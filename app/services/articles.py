@@ -170,6 +170,8 @@ class _Term(NamedTuple):
 
 
 _NEVER = _Term("never")
+# The article's columns copied onto its topic links (and into their index).
+_ON_TOPIC_LINK = frozenset({"published_at", "quality"})
 
 
 @dataclass(frozen=True)
@@ -384,21 +386,20 @@ def _count_query(
     elif by_topic:
         link = article_topic_table
         (topic,) = [term for term in terms if term.op == "linked"]
-        # The link rows carry the article's time: the time bounds, written on them too, pick
-        # a range of (topic_id, published_at) index entries.
-        times = [term for term in terms if term.column == "published_at"]
-        matches = (
-            select(link.c.article_id)
-            .join(a, a.c.id == link.c.article_id)
-            .where(
-                link.c.topic_id.in_(_bind(topic.param, None, expanding=True)),
-                *_conditions(times, table=link),
-                *_conditions([term for term in terms if term != topic]),
-                *searches,
-            )
-            .limit(limit)
-            .subquery()
+        # The link rows carry the article's time and quality: the time bounds pick a range of
+        # (topic_id, published_at, quality) index entries, the quality bounds are read there,
+        # and the articles themselves are read only for the other filters.
+        on_link = [term for term in terms if term.column in _ON_TOPIC_LINK]
+        on_article = [term for term in terms if term != topic and term not in on_link]
+        linked = select(link.c.article_id).where(
+            link.c.topic_id.in_(_bind(topic.param, None, expanding=True)),
+            *_conditions(on_link, table=link),
         )
+        if on_article or searches:
+            linked = linked.join(a, a.c.id == link.c.article_id).where(
+                *_conditions(on_article), *searches
+            )
+        matches = linked.limit(limit).subquery()
     else:
         matches = select(a.c.id).where(*_conditions(terms), *searches).limit(limit).subquery()
     return select(func.count()).select_from(matches)

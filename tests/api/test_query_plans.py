@@ -179,3 +179,26 @@ def test_hot_query_can_use_indexes_and_never_needs_a_full_scan_on_postgresql(
             if node["Node Type"] == "Sort" and any(_full_walk(n) for n in _nodes(node))
         ]
         assert sorted_walks == [], shown
+
+
+@pytest.mark.sqlite_only("reads SQLite's EXPLAIN QUERY PLAN")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/articles?topic=Computer%20Vision&min_quality=50&from=2020-06-01&to=2020-06-30&limit=25",
+        "/topics/ai/articles?max_quality=90&from=2020-01-01&limit=25",
+    ],
+)
+def test_a_topic_count_by_period_and_quality_reads_the_link_index_alone(
+    client: TestClient, statements: list[tuple[str, Any]], path: str
+) -> None:
+    assert client.get(path).status_code == 200
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    (count,) = [(sql, params) for sql, params in statements if "count(" in sql.lower()]
+    plan = [line for _parent, line in _plan(engine, *count)]
+    assert any(
+        "COVERING INDEX ix_article_topic_topic_id_published_at_quality" in line for line in plan
+    ), plan
+    # The quality is read from the link: no article is looked up to count.
+    assert not [line for line in plan if re.search(r"\barticle\b(?!_)", line)], plan
