@@ -62,7 +62,7 @@ class Settings(BaseSettings):
         "(CACHE_MAX_AGE).",
     )
     answer_cache_mb: float = Field(
-        default=32,
+        default=16,
         ge=0,
         description="Memory (MB) each API process may use to keep whole answers for the current "
         "catalog version, so that a repeated GET costs a lookup; dropped at once when an import "

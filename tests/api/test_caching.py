@@ -487,7 +487,9 @@ def test_a_repeated_get_runs_no_query_and_answers_the_same_bytes(
     statements.clear()
     again = client.get(path)
 
-    assert statements == []
+    # Only the catalog's version is read (on SQLite outside the engine, on PostgreSQL through
+    # it), to know that the kept answer is current.
+    assert [sql for sql in statements if "catalog.generation" not in sql] == []
     assert (again.status_code, again.content) == (200, first.content)
     assert again.headers == first.headers
 
