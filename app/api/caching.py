@@ -231,7 +231,9 @@ class _Answer:
     def _keep_whole(self, message: Message) -> None:
         headers, self._kept_headers = self._kept_headers, None
         if headers is not None and self._keep is not None and not message.get("more_body"):
-            self._keep(KeptAnswer(headers, bytes(message.get("body", b""))))
+            # A copy of exactly its size: the body as rendered may sit in a larger buffer
+            # (orjson's output keeps the capacity it grew to, up to twice the length).
+            self._keep(KeptAnswer(headers, bytes(memoryview(message.get("body", b"")))))
 
     async def _start(self, message: Message) -> Message:
         status: int = message["status"]
