@@ -13,9 +13,9 @@ from uvicorn import _subprocess
 from uvicorn.supervisors import Multiprocess, multiprocess
 
 # uvicorn's supervisor kills a worker that does not answer its ping within this many seconds
-# (its default is 5). A worker answers only once it has imported the `articles` command, which
-# on a busy host can take longer than that: the worker is killed and replaced before it ever
-# serves, again and again.
+# (its default is 5). A worker answers only once it has started its server (and, spawned by
+# plain uvicorn, imported everything first), which on a busy host can take longer than that:
+# the worker is killed and replaced before it ever serves, again and again.
 WORKER_PING_TIMEOUT_S = 30
 
 
