@@ -115,6 +115,7 @@ def import_paths(
                 report.removed = len(store.prune(folders, {c.path for c in found}))
             store.refresh_counters()
             if report.added or report.updated or report.removed:
+                store.tidy_search_index()
                 store.refresh_catalog()
             if strict and report.rejected:
                 transaction.rollback()

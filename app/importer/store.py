@@ -25,7 +25,7 @@ from app.models import search_table as search_t
 from app.models import source_table as source_t
 from app.models import tombstone_table as tombstone_t
 from app.models import topic_table as topic_t
-from app.search.engines import has_search_index
+from app.search.engines import has_search_index, tidy_search_index
 
 # Large enough to amortize a round trip, small enough for any engine's parameter limit.
 LOOKUP_BATCH = 500
@@ -466,6 +466,11 @@ class ArticleStore:
         self._providers.clear()
         self.touched_topics.clear()
         self.touched_providers.clear()
+
+    def tidy_search_index(self) -> None:
+        """Keep the full-text index quick to query after this run wrote to it."""
+        if self._searchable:
+            tidy_search_index(self.connection)
 
     def refresh_catalog(self) -> None:
         """Recount the collection and mark a new generation (the run changed something)."""

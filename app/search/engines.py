@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 
+from sqlalchemy import Connection
+
 from app.errors import InvalidParameter
 from app.search import fts5, postgres
 from app.search.query import SearchQuery
@@ -16,6 +18,13 @@ _ENGINES: dict[str, Callable[[SearchQuery], SearchSource]] = {
 def has_search_index(dialect_name: str) -> bool:
     """Whether the engine keeps a full-text index (`article_search`) the importer maintains."""
     return dialect_name in _ENGINES
+
+
+def tidy_search_index(connection: Connection) -> None:
+    """Keep the full-text index quick to query after an import wrote to it. PostgreSQL's GIN
+    index folds in its pending entries itself; FTS5's segments are merged here."""
+    if connection.dialect.name == "sqlite":
+        fts5.merge_segments(connection)
 
 
 def search_source(dialect_name: str, query: SearchQuery) -> SearchSource:

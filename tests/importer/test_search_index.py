@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from app.search import fts5
 from tests.conftest import ImportFiles
 from tests.helpers import FIXTURES, write_article
 
@@ -174,3 +175,41 @@ def test_each_change_takes_the_next_position_of_the_log(
     assert [tuple(row) for row in article] == [("a", 1, 3)]
     assert [tuple(row) for row in tombstones] == [("b", 4)]
     assert last == 4
+
+
+def segments(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            text("SELECT count(DISTINCT id >> 37) FROM article_search_data WHERE id >= 1 << 37")
+        ).scalar_one()
+
+
+@FTS5
+def test_an_import_merges_the_index_once_segments_pile_up(
+    engine: Engine, import_files: ImportFiles, tmp_path: Path
+) -> None:
+    # Without FTS5's own merging, every import that writes leaves one more segment.
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO article_search(article_search, rank) VALUES ('automerge', 0)")
+        )
+    counts = []
+    for number in range(fts5.MAX_SEGMENTS + 2):
+        write_article(tmp_path / str(number), f"piece-{number}.md", f"zeppelin number {number}")
+        import_files(tmp_path / str(number))
+        counts.append(segments(engine))
+    assert counts == [*range(1, fts5.MAX_SEGMENTS + 1), 1, 2]
+    assert_index_sound(engine)
+    assert matches(engine, "zeppelin") == {f"piece-{n}" for n in range(fts5.MAX_SEGMENTS + 2)}
+
+    # An import that writes nothing leaves the index alone.
+    import_files(*(tmp_path / str(n) for n in range(fts5.MAX_SEGMENTS + 2)))
+    assert segments(engine) == 2
+
+
+@FTS5
+def test_merging_a_merged_index_does_nothing(engine: Engine, import_files: ImportFiles) -> None:
+    import_files(FIXTURES)
+    with engine.begin() as connection:
+        assert fts5.merge_segments(connection) is False
+    assert segments(engine) == 1
