@@ -128,4 +128,6 @@ def source(query: SearchQuery) -> SearchSource:
         ranked=(and_(match, in_title), and_(match, not_(in_title))),
         score=cast(score, Float),
         snippets=snippets,
+        # A lookup by the primary key, and the stored vector tested against the query.
+        lookups_are_cheap=True,
     )

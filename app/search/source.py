@@ -18,7 +18,8 @@ class SearchSource:
     of `match`): articles whose title holds every word, then the others. In such a query,
     `score` ranks a row within its group (lower first). `snippets(markers, article_ids)` selects
     `article_id, snippet` for those articles: a short extract of each one's best matching text,
-    with `markers` around each matched word.
+    with `markers` around each matched word. `lookups_are_cheap`: whether asking the index
+    whether one article matches costs little, however many articles match.
     """
 
     table: FromClause
@@ -27,3 +28,4 @@ class SearchSource:
     ranked: tuple[ColumnElement[bool], ...]
     score: ColumnElement[float]
     snippets: Callable[[Markers, Sequence[int]], Select[Any]]
+    lookups_are_cheap: bool

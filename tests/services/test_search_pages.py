@@ -10,10 +10,11 @@ from sqlalchemy import Connection, Engine
 from app.dialect import summary_json
 from app.search.highlight import new_markers
 from app.search.query import parse_query
-from app.services import keyset
+from app.services import keyset, search_hits
 from app.services.articles import (
     ArticleFilters,
     Sort,
+    _conditions,
     _scope,
     _sort_keys,
     _summary_json_select,
@@ -33,17 +34,30 @@ def connection(engine: Engine, import_files: ImportFiles) -> Iterator[Connection
 
 
 def hits(
-    connection: Connection, q: str, sort: Sort, *, matches: int, after: list[Any] | None = None
+    connection: Connection,
+    q: str,
+    sort: Sort,
+    *,
+    matches: int,
+    after: list[Any] | None = None,
+    min_quality: int | None = None,
 ) -> list[str]:
     """The slugs of the hits, found by walking the order (many `matches`) or from the index."""
-    scope = _scope(connection, ArticleFilters(q=parse_query(q)))
+    scope = _scope(connection, ArticleFilters(q=parse_query(q), min_quality=min_quality))
     assert scope.search is not None
     keys = _sort_keys(sort, scope.search)
     found = find_hits(
-        connection, scope.search, [], keys, after, 100,
+        connection, scope.search, _conditions(scope.terms, scope.params), keys, after, 100,
         by_relevance=sort == "relevance", matches=matches,
     )  # fmt: skip
     return [row.slug for row in found]
+
+
+def hits_after(connection: Connection, q: str, slug: str) -> list[str]:
+    """The hits in newest order after the article `slug`, found by walking the order."""
+    row = next(row for row in connection.execute(summary_select()) if row.slug == slug)
+    after = [getattr(row, keyset.name(key)) for key in _sort_keys("newest", None)]
+    return hits(connection, q, "newest", matches=10**6, after=after)
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest", "quality", "heat"])
@@ -58,6 +72,29 @@ def test_walking_the_order_and_sorting_the_matches_find_the_same_hits(
     after = [getattr(middle, keyset.name(key)) for key in _sort_keys(sort, None)]
     assert hits(connection, "the", sort, matches=10**6, after=after) == walked[4:]
     assert hits(connection, "the", sort, matches=0, after=after) == walked[4:]
+
+
+@pytest.mark.parametrize("q", ["the", "th*", "the -zeppelin", '"the" a*'])
+@pytest.mark.parametrize("min_quality", [None, 50])
+def test_walking_and_sorting_agree_on_prefixes_exclusions_and_other_filters(
+    connection: Connection, q: str, min_quality: int | None
+) -> None:
+    walked = hits(connection, q, "newest", matches=10**6, min_quality=min_quality)
+    assert walked
+    assert hits(connection, q, "newest", matches=0, min_quality=min_quality) == walked
+
+
+@pytest.mark.parametrize(("chunk", "budget"), [(1, 1), (2, 3), (2, 1_000), (3, 5)])
+@pytest.mark.parametrize("q", ["the", "the -zeppelin"])
+def test_a_walk_in_small_chunks_or_cut_short_by_its_budget_finds_the_same_hits(
+    connection: Connection, monkeypatch: pytest.MonkeyPatch, q: str, chunk: int, budget: int
+) -> None:
+    sorted_matches = hits(connection, q, "newest", matches=0)
+    monkeypatch.setattr(search_hits, "PROBE_CHUNK", chunk)
+    monkeypatch.setattr(search_hits, "PROBE_BUDGET", budget)
+    assert hits(connection, q, "newest", matches=10**6) == sorted_matches
+    after_first = hits_after(connection, q, sorted_matches[0])
+    assert after_first == sorted_matches[1:]
 
 
 def test_relevance_hits_come_group_by_group(connection: Connection) -> None:
