@@ -2,6 +2,7 @@
 server software and believes no forwarded address unless TRUSTED_PROXIES says so."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -14,8 +15,8 @@ import pytest
 
 from tests.conftest import ImportFiles
 from tests.helpers import FIXTURES
-from tests.perf.procs import cmdline
-from tests.stress.server import alarms, serving
+from tests.perf.procs import cmdline, established_connections
+from tests.stress.server import Serving, alarms, serving
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,3 +94,65 @@ def test_several_workers_are_forked_from_the_supervisor_and_each_answers(
     assert worker_commands == {supervisor}
     assert answers == {200}
     assert alarms(server.log_text()) == []
+
+
+def burst_of_connections(server: Serving, count: int) -> list[socket.socket]:
+    """`count` keep-alive connections, opened at once, each of which has had one answer."""
+    port = int(server.base_url.rsplit(":", 1)[1])
+    connections = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(count)]
+    for connection in connections:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+    for connection in connections:
+        assert connection.recv(65536).startswith(b"HTTP/1.1 200 ")
+    return connections
+
+
+def connections_held(server: Serving) -> list[int]:
+    port = int(server.base_url.rsplit(":", 1)[1])
+    return sorted(established_connections(pid, port) for pid in server.worker_pids())
+
+
+def test_workers_share_a_burst_of_keep_alive_connections_even_after_one_dies(
+    database_url: str, import_files: ImportFiles, tmp_path: Path
+) -> None:
+    import_files(FIXTURES)
+    with serving(database_url, workers=2, log=tmp_path / "serve.log") as server:
+        # Each worker has a socket of its own, and the kernel spreads connections over them
+        # (a shared socket lets the first worker to wake take a whole burst).
+        connections = burst_of_connections(server, 32)
+        held = connections_held(server)
+        for connection in connections:
+            connection.close()
+        # A killed worker's connections wait on its socket for its replacement.
+        os.kill(server.worker_pids()[0], signal.SIGKILL)
+        connections = burst_of_connections(server, 32)
+        held_after = connections_held(server)
+        for connection in connections:
+            connection.close()
+
+    # 32 connections hashed over 2 sockets: fewer than 4 on one is a 1-in-300,000 chance.
+    assert sum(held) == 32 and held[0] >= 4, held
+    assert sum(held_after) == 32 and held_after[0] >= 4, held_after
+
+
+def test_a_second_server_on_the_same_port_fails_to_start(
+    database_url: str, import_files: ImportFiles, tmp_path: Path
+) -> None:
+    import_files(FIXTURES)
+    with serving(database_url, workers=2, log=tmp_path / "serve.log") as server:
+        port = server.base_url.rsplit(":", 1)[1]
+        second = subprocess.run(
+            [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--port", port,
+             "--workers", "2"],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "DATABASE_URL": database_url},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )  # fmt: skip
+        answer = httpx.get(f"{server.base_url}/health")
+
+    assert second.returncode != 0
+    assert "address already in use" in second.stderr.lower() + second.stdout.lower()
+    assert answer.status_code == 200
