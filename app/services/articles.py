@@ -9,7 +9,7 @@ For the same reason, statements are built once, as constants or once per shape (
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, NamedTuple
 
@@ -199,6 +199,7 @@ class _PageShape(NamedTuple):
     sort: Sort
     terms: tuple[_Term, ...]
     cursor: tuple[bool, ...] | None  # which of the cursor's values are NULL; None: first page
+    by_topic: bool = False
 
 
 class _CountShape(NamedTuple):
@@ -249,7 +250,7 @@ def list_articles(
     if scope.search is None:
         shape = _PageShape(
             connection.dialect.name, sort, scope.terms,
-            None if after is None else keyset.cursor_shape(after),
+            None if after is None else keyset.cursor_shape(after), scope.by_topic,
         )  # fmt: skip
         params = {**scope.params, "limit": limit + 1}
         if after is not None:
@@ -385,12 +386,10 @@ def _count_query(
         matches = select(search.article_id).where(search.match).limit(limit).subquery()
     elif by_topic:
         link = article_topic_table
-        (topic,) = [term for term in terms if term.op == "linked"]
         # The link rows carry the article's time and quality: the time bounds pick a range of
         # (topic_id, published_at, quality) index entries, the quality bounds are read there,
         # and the articles themselves are read only for the other filters.
-        on_link = [term for term in terms if term.column in _ON_TOPIC_LINK]
-        on_article = [term for term in terms if term != topic and term not in on_link]
+        topic, on_link, on_article = _split_at_topic_links(terms)
         linked = select(link.c.article_id).where(
             link.c.topic_id.in_(_bind(topic.param, None, expanding=True)),
             *_conditions(on_link, table=link),
@@ -403,6 +402,15 @@ def _count_query(
     else:
         matches = select(a.c.id).where(*_conditions(terms), *searches).limit(limit).subquery()
     return select(func.count()).select_from(matches)
+
+
+def _split_at_topic_links(
+    terms: Sequence[_Term],
+) -> tuple[_Term, list[_Term], list[_Term]]:
+    """The one topic filter, the filters the topic links can answer, and the others."""
+    (topic,) = [term for term in terms if term.op == "linked"]
+    on_link = [term for term in terms if term.column in _ON_TOPIC_LINK]
+    return topic, on_link, [term for term in terms if term != topic and term not in on_link]
 
 
 @statements.memoized(limit=COUNT_SHAPES)
@@ -547,10 +555,38 @@ def _page_statement(shape: _PageShape) -> Select[Any]:
     item_json = summary_json(shape.dialect)
     query = summary_select() if item_json is None else _summary_json_select(item_json)
     keys = SORT_KEYS[shape.sort]
-    query = query.where(*_conditions(shape.terms))
+    if shape.by_topic and shape.sort in _TIME_SORTS:
+        query, keys = _through_topic_links(query, keys, shape.terms)
+    else:
+        query = query.where(*_conditions(shape.terms))
     if shape.cursor is not None:
         query = query.where(keyset.after_bound(keys, shape.cursor))
     return query.order_by(*keyset.order_by(keys)).limit(bindparam("limit"))
+
+
+# Orders the topic links' own index follows: (topic_id, published_at, ...).
+_TIME_SORTS = ("newest", "oldest")
+
+
+def _through_topic_links(
+    query: Select[Any], keys: list[Key], terms: tuple[_Term, ...]
+) -> tuple[Select[Any], list[Key]]:
+    """`query` (a page of one topic's articles in time order) read through the topic's links,
+    and its keys with the time taken from the links.
+
+    The links carry the article's time and quality, in that index order: a page walks the
+    topic's links of the period alone (196 for Q2 at 100k), where walking the articles of the
+    period in time order and testing each for the topic reads all of them (4,046 for Q2).
+    """
+    link = article_topic_table
+    topic, on_link, on_article = _split_at_topic_links(terms)
+    query = query.join(link, link.c.article_id == a.c.id).where(
+        link.c.topic_id.in_(_bind(topic.param, None, expanding=True)),
+        *_conditions(on_link, table=link),
+        *_conditions(on_article),
+    )
+    time_key, *rest = keys
+    return query, [replace(time_key, column=link.c.published_at), *rest]
 
 
 def summary_select() -> Select[Any]:

@@ -181,14 +181,15 @@ def test_hot_query_can_use_indexes_and_never_needs_a_full_scan_on_postgresql(
         assert sorted_walks == [], shown
 
 
+# One topic's articles of a period and a range of quality.
+TOPIC_PERIODS = [
+    "/articles?topic=Computer%20Vision&min_quality=50&from=2020-06-01&to=2020-06-30&limit=25",
+    "/topics/ai/articles?max_quality=90&from=2020-01-01&limit=25",
+]
+
+
 @pytest.mark.sqlite_only("reads SQLite's EXPLAIN QUERY PLAN")
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/articles?topic=Computer%20Vision&min_quality=50&from=2020-06-01&to=2020-06-30&limit=25",
-        "/topics/ai/articles?max_quality=90&from=2020-01-01&limit=25",
-    ],
-)
+@pytest.mark.parametrize("path", TOPIC_PERIODS)
 def test_a_topic_count_by_period_and_quality_reads_the_link_index_alone(
     client: TestClient, statements: list[tuple[str, Any]], path: str
 ) -> None:
@@ -202,3 +203,22 @@ def test_a_topic_count_by_period_and_quality_reads_the_link_index_alone(
     ), plan
     # The quality is read from the link: no article is looked up to count.
     assert not [line for line in plan if re.search(r"\barticle\b(?!_)", line)], plan
+
+
+@pytest.mark.sqlite_only("reads SQLite's EXPLAIN QUERY PLAN")
+@pytest.mark.parametrize(
+    "path", [*TOPIC_PERIODS, "/topics/ai/articles?sort=oldest&provider=forbes.com&limit=25"]
+)
+def test_a_topic_page_in_time_order_walks_the_topic_links_of_the_period(
+    client: TestClient, statements: list[tuple[str, Any]], path: str
+) -> None:
+    assert client.get(path).status_code == 200
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+
+    (page,) = [(sql, params) for sql, params in statements if "JOIN article_topic ON" in sql]
+    plan = [line for _parent, line in _plan(engine, *page)]
+    # The links come out of their index in time order, and only then is each article read.
+    assert plan[0].startswith(
+        "SEARCH article_topic USING COVERING INDEX ix_article_topic_topic_id_published_at_quality"
+    ), plan
+    assert "SEARCH article USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
