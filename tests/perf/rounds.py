@@ -1,5 +1,6 @@
 """The load phase: which paths to load on which server, interleaved rounds, CPU and peak RSS."""
 
+import time
 from dataclasses import dataclass, replace
 
 from tests.perf.client import get
@@ -38,6 +39,25 @@ def run_job(driver: Driver, job: Job, row: Row) -> None:
         raise BenchError(f"load on {job.label} {job.key} failed: {error}") from error
     cpu = (cpu_seconds(pids) - cpu_before) / result.seconds * 100 if result.seconds else None
     row.runs.append(replace(result, cpu_percent=cpu))
+    wait_until_idle(pids)
+
+
+# A server still answering requests that wrk gave up on (a slow query's backlog) would slow
+# the next run down: it must first fall below this share of one CPU, over IDLE_SAMPLE_S.
+IDLE_CPU_PERCENT = 20
+IDLE_SAMPLE_S = 0.2
+IDLE_WAIT_S = 60
+
+
+def wait_until_idle(pids: list[int]) -> None:
+    """Wait (up to IDLE_WAIT_S) until the processes `pids` have finished the work they had."""
+    deadline = time.monotonic() + IDLE_WAIT_S
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pids)
+        time.sleep(IDLE_SAMPLE_S)
+        if (cpu_seconds(pids) - before) / IDLE_SAMPLE_S * 100 < IDLE_CPU_PERCENT:
+            return
+    log(f"the server was still busy {IDLE_WAIT_S} s after a load run")
 
 
 def probe(job: Job, row: Row, notes: list[str]) -> None:
