@@ -264,8 +264,9 @@ def list_articles(
             by_relevance=sort == "relevance", matches=total,
         )  # fmt: skip
         page, more = hits[:limit], len(hits) > limit
-        query = summary_select() if item_json is None else _summary_json_select(item_json)
-        shown = search_hits.hit_items(connection, query, page)
+        shown = search_hits.hit_items(
+            connection, _hit_items_statement(connection.dialect.name), page
+        )
         highlights = search_hits.highlights(connection, scope.search, page, new_markers())
     items: list[Any]
     if item_json is None:
@@ -587,6 +588,14 @@ def _through_topic_links(
     )
     time_key, *rest = keys
     return query, [replace(time_key, column=link.c.published_at), *rest]
+
+
+@statements.memoized(limit=4)
+def _hit_items_statement(dialect: str) -> Select[Any]:
+    """The items of a search's hits, whose ids are given at execution."""
+    item_json = summary_json(dialect)
+    query = summary_select() if item_json is None else _summary_json_select(item_json)
+    return search_hits.by_hit_ids(query)
 
 
 def summary_select() -> Select[Any]:

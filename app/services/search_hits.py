@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Row, Select, exists, literal, select
+from sqlalchemy import ColumnElement, Connection, Row, Select, bindparam, exists, literal, select
 
 from app.errors import InvalidParameter
 from app.models import article_table, catalog_table
@@ -19,6 +19,7 @@ from app.services.keyset import Key
 
 a = article_table
 GROUP = "relevance_group"
+HIT_IDS = "hit_ids"
 SCORE = "relevance_score"
 # Walking an order's index and testing each article against the set of matches takes about
 # (limit + 1) * articles / matches steps; reading every match out of the full-text index and
@@ -165,18 +166,27 @@ def _columns(keys: list[Key]) -> dict[str, ColumnElement[Any]]:
     return {keyset.name(key): key.column for key in keys}
 
 
+_ARTICLE_COUNT = select(catalog_table.c.article_count)
+
+
 def _walk_is_cheaper(connection: Connection, matches: int, limit: int) -> bool:
-    articles = connection.execute(select(catalog_table.c.article_count)).scalar() or 0
+    articles = connection.execute(_ARTICLE_COUNT).scalar() or 0
     return (limit + 1) * articles < WALK_ADVANTAGE * matches * matches
+
+
+def by_hit_ids(query: Select[Any]) -> Select[Any]:
+    """`query` (items) narrowed to the articles `hit_items` gives it: a statement to build
+    once and reuse."""
+    return query.where(a.c.id.in_(bindparam(HIT_IDS, expanding=True)))
 
 
 def hit_items(
     connection: Connection, query: Select[Any], hits: Sequence[Row[Any]]
 ) -> list[Row[Any]]:
-    """The rows of `query` (items) for `hits`, in their order."""
+    """The rows of `query` (made by `by_hit_ids`) for `hits`, in their order."""
     if not hits:
         return []
-    rows = connection.execute(query.where(a.c.id.in_([hit.id for hit in hits]))).all()
+    rows = connection.execute(query, {HIT_IDS: [hit.id for hit in hits]}).all()
     by_slug = {row.slug: row for row in rows}
     return [by_slug[hit.slug] for hit in hits]
 

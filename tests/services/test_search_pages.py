@@ -21,7 +21,13 @@ from app.services.articles import (
     summaries,
     summary_select,
 )
-from app.services.search_hits import find_hits, highlights, hit_items, with_highlights
+from app.services.search_hits import (
+    by_hit_ids,
+    find_hits,
+    highlights,
+    hit_items,
+    with_highlights,
+)
 from tests.conftest import ImportFiles
 from tests.helpers import FIXTURES
 
@@ -119,8 +125,8 @@ def test_hits_rendered_by_sqlite_equal_hits_built_in_python(connection: Connecti
     keys = _sort_keys("relevance", scope.search)
     found = find_hits(connection, scope.search, [], keys, None, 10, by_relevance=True, matches=7)
 
-    rendered_rows = hit_items(connection, _summary_json_select(item_json), found)
-    built_rows = hit_items(connection, summary_select(), found)
+    rendered_rows = hit_items(connection, by_hit_ids(_summary_json_select(item_json)), found)
+    built_rows = hit_items(connection, by_hit_ids(summary_select()), found)
     marked = highlights(connection, scope.search, found, markers)
     rendered = with_highlights(
         [orjson.Fragment(row.item) for row in rendered_rows], rendered_rows, marked,
