@@ -227,6 +227,7 @@ def serve(
         "app.main:create_app_from_environment",
         workers=workers or os.cpu_count() or 1,
         shutdown_timeout_s=settings.shutdown_timeout_s,
+        timeout_keep_alive=settings.keep_alive_s,
         host=host,
         port=port,
         access_log=access_log,

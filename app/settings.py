@@ -68,6 +68,14 @@ class Settings(BaseSettings):
         "catalog version, so that a repeated GET costs a lookup; dropped at once when an import "
         "changes anything; 0 turns it off (ANSWER_CACHE_MB).",
     )
+    keep_alive_s: int = Field(
+        default=75,
+        ge=1,
+        description="Seconds `articles serve` keeps an idle keep-alive connection open "
+        "(KEEP_ALIVE_S). Longer than clients and proxies keep theirs (httpx 5 s, nginx and "
+        "load balancers 60 s): a server that closes first can close a connection just as a "
+        "client sends on it, which the client sees as a failed request.",
+    )
     shutdown_timeout_s: int = Field(
         default=8,
         ge=0,

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.settings import Settings
 from tests.conftest import ImportFiles
 from tests.helpers import FIXTURES
 from tests.perf.procs import cmdline, established_connections
@@ -156,3 +157,41 @@ def test_a_second_server_on_the_same_port_fails_to_start(
     assert second.returncode != 0
     assert "address already in use" in second.stderr.lower() + second.stdout.lower()
     assert answer.status_code == 200
+
+
+def ask(connection: socket.socket) -> bytes:
+    """GET /health on `connection`; its status line, once the whole answer is read."""
+    connection.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += connection.recv(65536)
+    head, body = answer.split(b"\r\n\r\n", 1)
+    length = next(
+        int(line.split(b":", 1)[1]) for line in head.lower().split(b"\r\n")
+        if line.startswith(b"content-length:")
+    )  # fmt: skip
+    while len(body) < length:
+        body += connection.recv(65536)
+    return head.split(b"\r\n", 1)[0]
+
+
+def test_an_idle_connection_stays_open_for_keep_alive_s_then_is_closed(
+    database_url: str, import_files: ImportFiles, tmp_path: Path
+) -> None:
+    import_files(FIXTURES)
+    settings = {"KEEP_ALIVE_S": "2"}
+    with serving(database_url, workers=2, log=tmp_path / "serve.log", settings=settings) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            assert ask(connection) == b"HTTP/1.1 200 OK"
+            time.sleep(1)
+            assert ask(connection) == b"HTTP/1.1 200 OK"  # still open after 1 s idle
+            time.sleep(3.5)
+            assert connection.recv(65536) == b""  # closed by the server after 2 s idle
+
+
+def test_the_server_keeps_idle_connections_longer_than_clients_and_proxies_do() -> None:
+    # httpx drops idle connections after 5 s, nginx and load balancers after 60 s: a server
+    # that closes first can close one just as a client reuses it (seen as failed requests
+    # under load with uvicorn's own 5 s).
+    assert Settings().keep_alive_s > 60
