@@ -4,7 +4,7 @@ PostgreSQL's EXPLAIN)."""
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +181,19 @@ def test_hot_query_can_use_indexes_and_never_needs_a_full_scan_on_postgresql(
         assert sorted_walks == [], shown
 
 
+def _plan_of_the_one(
+    client: TestClient,
+    statements: list[tuple[str, Any]],
+    path: str,
+    chosen: Callable[[str], bool],
+) -> list[str]:
+    """SQLite's plan (its lines) of the one statement `chosen` among those GET `path` ran."""
+    assert client.get(path).status_code == 200
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    (statement,) = [(sql, params) for sql, params in statements if chosen(sql)]
+    return [line for _parent, line in _plan(engine, *statement)]
+
+
 # One topic's articles of a period and a range of quality.
 TOPIC_PERIODS = [
     "/articles?topic=Computer%20Vision&min_quality=50&from=2020-06-01&to=2020-06-30&limit=25",
@@ -193,11 +206,7 @@ TOPIC_PERIODS = [
 def test_a_topic_count_by_period_and_quality_reads_the_link_index_alone(
     client: TestClient, statements: list[tuple[str, Any]], path: str
 ) -> None:
-    assert client.get(path).status_code == 200
-    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
-
-    (count,) = [(sql, params) for sql, params in statements if "count(" in sql.lower()]
-    plan = [line for _parent, line in _plan(engine, *count)]
+    plan = _plan_of_the_one(client, statements, path, lambda sql: "count(" in sql.lower())
     assert any(
         "COVERING INDEX ix_article_topic_topic_id_published_at_quality" in line for line in plan
     ), plan
@@ -212,11 +221,7 @@ def test_a_topic_count_by_period_and_quality_reads_the_link_index_alone(
 def test_a_topic_page_in_time_order_walks_the_topic_links_of_the_period(
     client: TestClient, statements: list[tuple[str, Any]], path: str
 ) -> None:
-    assert client.get(path).status_code == 200
-    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
-
-    (page,) = [(sql, params) for sql, params in statements if "JOIN article_topic ON" in sql]
-    plan = [line for _parent, line in _plan(engine, *page)]
+    plan = _plan_of_the_one(client, statements, path, lambda sql: "JOIN article_topic ON" in sql)
     # The links come out of their index in time order, and only then is each article read.
     assert plan[0].startswith(
         "SEARCH article_topic USING COVERING INDEX ix_article_topic_topic_id_published_at_quality"
