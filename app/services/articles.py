@@ -199,7 +199,7 @@ class _PageShape(NamedTuple):
     sort: Sort
     terms: tuple[_Term, ...]
     cursor: tuple[bool, ...] | None  # which of the cursor's values are NULL; None: first page
-    by_topic: bool = False
+    through_topic_links: bool = False  # one topic, in time order: see _through_topic_links
 
 
 class _CountShape(NamedTuple):
@@ -250,7 +250,8 @@ def list_articles(
     if scope.search is None:
         shape = _PageShape(
             connection.dialect.name, sort, scope.terms,
-            None if after is None else keyset.cursor_shape(after), scope.by_topic,
+            None if after is None else keyset.cursor_shape(after),
+            scope.by_topic and sort in _TIME_SORTS,
         )  # fmt: skip
         params = {**scope.params, "limit": limit + 1}
         if after is not None:
@@ -556,7 +557,7 @@ def _page_statement(shape: _PageShape) -> Select[Any]:
     item_json = summary_json(shape.dialect)
     query = summary_select() if item_json is None else _summary_json_select(item_json)
     keys = SORT_KEYS[shape.sort]
-    if shape.by_topic and shape.sort in _TIME_SORTS:
+    if shape.through_topic_links:
         query, keys = _through_topic_links(query, keys, shape.terms)
     else:
         query = query.where(*_conditions(shape.terms))
